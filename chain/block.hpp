@@ -1,0 +1,69 @@
+// Block headers, blocks, receipts and the 2048-bit logs bloom, in Ethereum's shapes so that
+// wallets and explorers read them unchanged.
+#pragma once
+
+#include <optional>
+#include <vector>
+
+#include "chain/module.hpp"
+#include "chain/transaction.hpp"
+
+namespace tn {
+
+using Bloom = FixedBytes<256>;
+void bloomAdd(Bloom& bloom, BytesView item);
+void bloomAddLog(Bloom& bloom, const Log& log);
+bool bloomMayContain(const Bloom& bloom, BytesView item);
+
+struct BlockHeader {
+  Hash32 parentHash;
+  Address proposer;         // "miner"
+  Hash32 stateRoot;
+  Hash32 transactionsRoot;
+  Hash32 receiptsRoot;
+  Bloom logsBloom;
+  uint64_t number = 0;
+  uint64_t gasLimit = 0;
+  uint64_t gasUsed = 0;
+  uint64_t timestamp = 0;
+  Bytes extraData;
+  U256 baseFeePerGas = 0;
+
+  Bytes encode() const;  // RLP; the block hash is keccak256 of it
+  static BlockHeader decode(BytesView rlp);
+  Hash32 hash() const { return keccak256(encode()); }
+};
+
+struct Receipt {
+  Hash32 txHash;
+  uint8_t type = 0;
+  bool success = false;
+  uint64_t gasUsed = 0;
+  uint64_t cumulativeGasUsed = 0;
+  U256 effectiveGasPrice = 0;
+  Address from;
+  std::optional<Address> to;
+  std::vector<Log> logs;
+  Bloom bloom;
+  Bytes output;  // return data, or the revert payload when !success
+  std::string revertReason;  // human-readable, empty on success
+
+  Bytes encode() const;  // RLP, everything above (the receipts root commits to it)
+  static Receipt decode(BytesView rlp);
+};
+
+struct Block {
+  BlockHeader header;
+  std::vector<Transaction> transactions;  // with senders recovered
+  Bytes commit;  // consensus commit certificate (empty on the dev chain)
+
+  Bytes encode() const;  // RLP [header, [raw tx...], commit]
+  // Decodes and re-derives tx hashes; senders are recovered (throws TxError on a bad signature).
+  static Block decode(BytesView rlp);
+};
+
+// Binary Merkle root over a list of leaves (keccak256(0x00 ++ leaf), nodes keccak256(0x01 ++ l ++ r),
+// an odd node is promoted). Empty list: keccak256 of the empty string.
+Hash32 orderedRoot(const std::vector<Hash32>& leaves);
+
+}  // namespace tn
