@@ -57,8 +57,11 @@ struct Block {
   std::vector<Transaction> transactions;  // with senders recovered
   Bytes commit;  // consensus commit certificate (empty on the dev chain)
 
-  Bytes encode() const;  // RLP [header, [raw tx...], commit]
-  // Decodes and re-derives tx hashes; senders are recovered (throws TxError on a bad signature).
+  // RLP [header, [raw tx...], commit, [sender...]]. The sender list is for the node's own
+  // storage (recovered once, at admission); blocks from peers are encoded without it.
+  Bytes encode(bool withSenders = true) const;
+  // Re-derives tx hashes; takes senders from the list when present, else leaves them for
+  // recoverSenders() (chain/recover.hpp).
   static Block decode(BytesView rlp);
 };
 

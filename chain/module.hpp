@@ -101,8 +101,8 @@ struct EventDecl {
   std::string signature;       // canonical, e.g. "Transfer(address,address,uint256)"
   std::vector<bool> indexed;   // one flag per parameter
   // Derived by ModuleRegistry::add.
-  Hash32 topic0;
-  std::vector<abi::Type> types;
+  Hash32 topic0{};
+  std::vector<abi::Type> types{};
 };
 
 class ModuleRegistry;
@@ -153,8 +153,8 @@ struct CallDecl {
   uint64_t gas = gas::kDefaultCall;  // base gas charged before the handler runs
   // Derived by ModuleRegistry::add.
   abi::Selector selector{};
-  std::vector<abi::Type> argTypes;
-  std::vector<abi::Type> returnTypes;
+  std::vector<abi::Type> argTypes{};
+  std::vector<abi::Type> returnTypes{};
 };
 
 // Context of begin/end-block hooks and genesis: state writes, events under the module's address.

@@ -1,0 +1,177 @@
+#include "apps/treasurenetd/node.hpp"
+
+#include <fstream>
+#include <sstream>
+
+#include <boost/json.hpp>
+
+#include "apps/treasurenetd/node_backend.hpp"
+#include "modules/catalog/catalog.hpp"
+#include "rpc/server.hpp"
+
+namespace tn {
+
+namespace json = boost::json;
+
+NodeConfig NodeConfig::load(const std::filesystem::path& file) {
+  NodeConfig c;
+  std::ifstream in(file);
+  if (!in) throw std::invalid_argument("cannot read config file " + file.string());
+  std::stringstream ss;
+  ss << in.rdbuf();
+  boost::system::error_code ec;
+  json::value v = json::parse(ss.str(), ec);
+  if (ec || !v.is_object()) throw std::invalid_argument("config file " + file.string() + " is not a JSON object");
+  const json::object& o = v.as_object();
+  auto num = [&](std::string_view key, auto& field) {
+    if (const json::value* x = o.if_contains(key)) field = json::value_to<std::decay_t<decltype(field)>>(*x);
+  };
+  if (const json::value* x = o.if_contains("rpcAddr")) c.rpcAddr = json::value_to<std::string>(*x);
+  num("rpcThreads", c.rpcThreads);
+  num("rpcMaxBodyBytes", c.rpcMaxBodyBytes);
+  num("rpcMaxBatch", c.rpcMaxBatch);
+  if (const json::value* x = o.if_contains("rpcCorsOrigins"))
+    c.rpcCorsOrigins = json::value_to<std::vector<std::string>>(*x);
+  num("logsMaxBlockRange", c.logsMaxBlockRange);
+  num("logsMaxResults", c.logsMaxResults);
+  num("blockTimeMs", c.blockTimeMs);
+  num("mempoolMaxTxs", c.mempoolMaxTxs);
+  num("maxTxsPerBlock", c.maxTxsPerBlock);
+  return c;
+}
+
+void NodeConfig::save(const std::filesystem::path& file) const {
+  json::object o;
+  o["rpcAddr"] = rpcAddr;
+  o["rpcThreads"] = rpcThreads;
+  o["rpcMaxBodyBytes"] = rpcMaxBodyBytes;
+  o["rpcMaxBatch"] = rpcMaxBatch;
+  json::array cors;
+  for (const auto& s : rpcCorsOrigins) cors.push_back(json::string(s));
+  o["rpcCorsOrigins"] = std::move(cors);
+  o["logsMaxBlockRange"] = logsMaxBlockRange;
+  o["logsMaxResults"] = logsMaxResults;
+  o["blockTimeMs"] = blockTimeMs;
+  o["mempoolMaxTxs"] = mempoolMaxTxs;
+  o["maxTxsPerBlock"] = maxTxsPerBlock;
+  std::ofstream out(file);
+  if (!out) throw std::runtime_error("cannot write " + file.string());
+  out << json::serialize(o) << "\n";
+}
+
+void openOrInitChain(ChainStore& chain, const Executor& executor, const Genesis& genesis) {
+  json::value genesisJson = genesis.toJson();
+  if (chain.hasGenesis()) {
+    auto stored = chain.genesisJson();
+    if (!stored || json::serialize(*stored) != json::serialize(genesisJson))
+      throw std::runtime_error("the database was created from a different genesis");
+    return;
+  }
+  EmptyState empty;
+  Overlay state(empty);
+  BlockContext ctx = genesis.context();
+  executor.initGenesis(state, ctx, genesis.modules);
+  for (const GenesisAccount& a : genesis.alloc) executor.modules().ledger().credit(state, a.address, a.balance);
+  BlockHeader h;
+  h.number = 0;
+  h.timestamp = genesis.timestamp;
+  h.gasLimit = genesis.gasLimit;
+  h.baseFeePerGas = genesis.baseFeePerGas;
+  h.transactionsRoot = orderedRoot({});
+  h.receiptsRoot = orderedRoot({});
+  h.stateRoot = chain.prepareState(state.writes()).newRoot;
+  chain.commitGenesis(h, state.writes(), genesisJson);
+}
+
+static std::pair<std::string, uint16_t> splitHostPort(const std::string& addr) {
+  auto colon = addr.rfind(':');
+  if (colon == std::string::npos) throw std::invalid_argument("address must be HOST:PORT: " + addr);
+  std::string host = addr.substr(0, colon);
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  unsigned long port = 0;
+  try {
+    port = std::stoul(addr.substr(colon + 1));
+  } catch (...) {
+    throw std::invalid_argument("bad port in " + addr);
+  }
+  if (port > 65535) throw std::invalid_argument("bad port in " + addr);
+  return {host, uint16_t(port)};
+}
+
+Node::Node(const HomePaths& paths, const Genesis& genesis, const NodeConfig& config)
+    : config_(config) {
+  modules_ = makeStandardModules();
+  ChainParams params = genesis.params();
+  params.feeCollector = kFeeCollector;
+  executor_ = std::make_unique<Executor>(*modules_, params);
+  std::filesystem::create_directories(paths.data());
+  chain_ = std::make_unique<ChainStore>(paths.data());
+  openOrInitChain(*chain_, *executor_, genesis);
+
+  MempoolConfig mc;
+  mc.chainId = params.chainId;
+  mc.maxTxs = config.mempoolMaxTxs;
+  mc.blockGasLimit = params.blockGasLimit;
+  mempool_ = std::make_unique<Mempool>(mc);
+
+  DevEngineOptions eo;
+  eo.blockTime = std::chrono::milliseconds(config.blockTimeMs);
+  eo.maxTxsPerBlock = config.maxTxsPerBlock;
+  engine_ = std::make_unique<DevEngine>(*chain_, *executor_, *mempool_, eo);
+
+  backend_ = std::make_unique<NodeBackend>(*chain_, *executor_, *mempool_);
+  rpc::ServerOptions so;
+  auto [host, port] = splitHostPort(config.rpcAddr);
+  so.address = host;
+  so.port = port;
+  so.threads = config.rpcThreads;
+  so.maxBodyBytes = config.rpcMaxBodyBytes;
+  so.maxBatch = config.rpcMaxBatch;
+  so.corsOrigins = config.rpcCorsOrigins;
+  so.logsMaxBlockRange = config.logsMaxBlockRange;
+  so.logsMaxResults = config.logsMaxResults;
+  server_ = std::make_unique<rpc::Server>(*backend_, so);
+  engine_->onCommit([this](const Block& b, const std::vector<Receipt>& r) { server_->publishBlock(b, r); });
+}
+
+Node::~Node() { stop(); }
+
+void Node::start() {
+  server_->start();
+  engine_->start();
+}
+
+void Node::stop() {
+  if (engine_) engine_->stop();
+  if (server_) server_->stop();
+}
+
+uint16_t Node::rpcPort() const { return server_->port(); }
+
+uint64_t replayChain(const std::filesystem::path& sourceData, const std::filesystem::path& targetData,
+                     const Genesis& genesis, const std::function<void(uint64_t)>& progress) {
+  auto modules = makeStandardModules();
+  ChainParams params = genesis.params();
+  params.feeCollector = kFeeCollector;
+  Executor executor(*modules, params);
+  ChainStore source(sourceData);
+  if (!source.hasGenesis()) throw std::runtime_error("source database has no chain");
+  if (std::filesystem::exists(targetData) && !std::filesystem::is_empty(targetData))
+    throw std::runtime_error("replay target " + targetData.string() + " is not empty");
+  std::filesystem::create_directories(targetData);
+  ChainStore target(targetData);
+  openOrInitChain(target, executor, genesis);
+  if (target.headHash() != *source.header(0).transform([](const BlockHeader& h) { return h.hash(); }))
+    throw std::runtime_error("genesis block differs from the source chain's");
+  uint64_t height = source.height();
+  for (uint64_t n = 1; n <= height; ++n) {
+    auto block = source.block(n);
+    if (!block) throw std::runtime_error("source block " + std::to_string(n) + " is missing");
+    SealedBlock sealed = applyBlock(target, executor, *block);  // checks every root
+    commitSealed(target, sealed);
+    if (progress) progress(n);
+  }
+  return height;
+}
+
+}  // namespace tn

@@ -1,0 +1,217 @@
+#include "apps/treasurenetd/node_backend.hpp"
+
+#include <algorithm>
+#include <chrono>
+
+namespace tn {
+
+using rpc::BlockTag;
+using rpc::RpcError;
+
+std::string NodeBackend::clientVersion() const { return "treasurenetd/v0.1.0/linux-amd64"; }
+
+std::optional<rpc::BlockView> NodeBackend::view(uint64_t number) const {
+  auto b = chain_.block(number);
+  if (!b) return std::nullopt;
+  rpc::BlockView v;
+  v.hash = b->header.hash();
+  v.size = b->encode(false).size();
+  v.block = std::move(*b);
+  return v;
+}
+
+std::optional<rpc::BlockView> NodeBackend::blockByNumber(const BlockTag& tag) const {
+  switch (tag.kind) {
+    case BlockTag::Kind::Earliest:
+      return view(0);
+    case BlockTag::Kind::Number:
+      return view(tag.number);
+    case BlockTag::Kind::Hash:
+      return blockByHash(tag.hash);
+    default:  // latest, pending, safe, finalized: blocks are final once committed
+      return view(chain_.height());
+  }
+}
+
+std::optional<rpc::BlockView> NodeBackend::blockByHash(const Hash32& hash) const {
+  auto n = chain_.numberOf(hash);
+  if (!n) return std::nullopt;
+  return view(*n);
+}
+
+std::optional<rpc::TxView> NodeBackend::transaction(const Hash32& hash) const {
+  if (auto loc = chain_.txLocation(hash)) {
+    auto b = chain_.block(loc->blockNumber);
+    if (!b || loc->index >= b->transactions.size()) return std::nullopt;
+    rpc::TxView v;
+    v.tx = b->transactions[loc->index];
+    v.location = rpc::TxLocation{b->header.hash(), loc->blockNumber, loc->index, b->header.baseFeePerGas};
+    return v;
+  }
+  if (auto pending = mempool_.get(hash)) return rpc::TxView{*pending, std::nullopt};
+  return std::nullopt;
+}
+
+std::optional<rpc::ReceiptView> NodeBackend::receipt(const Hash32& hash) const {
+  auto loc = chain_.txLocation(hash);
+  if (!loc) return std::nullopt;
+  auto header = chain_.header(loc->blockNumber);
+  auto receipts = chain_.receipts(loc->blockNumber);
+  if (!header || loc->index >= receipts.size()) return std::nullopt;
+  rpc::ReceiptView v;
+  for (uint32_t i = 0; i < loc->index; ++i) v.firstLogIndex += receipts[i].logs.size();
+  v.receipt = std::move(receipts[loc->index]);
+  v.location = rpc::TxLocation{header->hash(), loc->blockNumber, loc->index, header->baseFeePerGas};
+  return v;
+}
+
+void NodeBackend::requireHeadState(const BlockTag& tag) const {
+  bool head = true;
+  if (tag.kind == BlockTag::Kind::Number) head = tag.number == chain_.height();
+  if (tag.kind == BlockTag::Kind::Earliest) head = chain_.height() == 0;
+  if (tag.kind == BlockTag::Kind::Hash) head = tag.hash == chain_.headHash();
+  if (!head)
+    throw RpcError(rpc::code::kServer,
+                   "historical state not available: this node keeps the state of the latest block (" +
+                       std::to_string(chain_.height()) + ") only, asked for " + tag.str());
+}
+
+U256 NodeBackend::balance(const Address& account, const BlockTag& tag) const {
+  requireHeadState(tag);
+  auto state = chain_.state();
+  const Ledger& ledger = executor_.modules().ledger();
+  if (tag.kind == BlockTag::Kind::Pending) return mempool_.pendingBalance(account, *state, ledger);
+  return ledger.balance(*state, account);
+}
+
+uint64_t NodeBackend::nonce(const Address& account, const BlockTag& tag) const {
+  requireHeadState(tag);
+  auto state = chain_.state();
+  const Ledger& ledger = executor_.modules().ledger();
+  if (tag.kind == BlockTag::Kind::Pending) return mempool_.pendingNonce(account, *state, ledger);
+  return ledger.nonce(*state, account);
+}
+
+Bytes NodeBackend::code(const Address& account, const BlockTag& tag) const {
+  requireHeadState(tag);
+  // Module addresses answer with INVALID (0xfe) so wallets treat them as contracts (spec/ABI.md).
+  if (executor_.modules().find(account)) return Bytes{0xfe};
+  return {};
+}
+
+rpc::FeeHistory NodeBackend::feeHistory(uint64_t blockCount, uint64_t newest,
+                                        const std::vector<double>& percentiles) const {
+  rpc::FeeHistory h;
+  uint64_t count = std::min(blockCount, newest + 1);
+  h.oldestBlock = newest + 1 - count;
+  for (uint64_t n = h.oldestBlock; n <= newest; ++n) {
+    auto header = chain_.header(n);
+    if (!header) break;
+    h.baseFeePerGas.push_back(header->baseFeePerGas);
+    h.gasUsedRatio.push_back(header->gasLimit ? double(header->gasUsed) / double(header->gasLimit) : 0.0);
+    if (percentiles.empty()) continue;
+    // Tips paid in the block, weighted by gas used, as geth computes its reward percentiles.
+    std::vector<std::pair<U256, uint64_t>> tips;
+    uint64_t totalGas = 0;
+    for (const Receipt& r : chain_.receipts(n)) {
+      U256 tip = r.effectiveGasPrice > header->baseFeePerGas ? U256(r.effectiveGasPrice - header->baseFeePerGas) : U256(0);
+      tips.emplace_back(tip, r.gasUsed);
+      totalGas += r.gasUsed;
+    }
+    std::sort(tips.begin(), tips.end());
+    std::vector<U256> row;
+    for (double p : percentiles) {
+      if (tips.empty()) {
+        row.push_back(0);
+        continue;
+      }
+      uint64_t threshold = uint64_t(double(totalGas) * p / 100.0);
+      uint64_t acc = 0;
+      U256 pick = tips.back().first;
+      for (const auto& [tip, gas] : tips) {
+        acc += gas;
+        if (acc >= threshold) {
+          pick = tip;
+          break;
+        }
+      }
+      row.push_back(pick);
+    }
+    h.reward.push_back(std::move(row));
+  }
+  h.baseFeePerGas.push_back(executor_.params().baseFee);  // the next block's
+  return h;
+}
+
+Hash32 NodeBackend::sendRawTransaction(const Bytes& raw) {
+  auto tx = std::make_shared<Transaction>(Transaction::decode(raw));
+  tx->recoverSender();  // once, here, on an RPC thread: execution never recovers again
+  auto state = chain_.state();
+  AddResult r = mempool_.add(tx, *state, executor_.modules().ledger(), executor_.params().baseFee);
+  return r.hash;
+}
+
+BlockContext NodeBackend::nextBlockContext() const {
+  BlockHeader head = chain_.head();
+  BlockContext ctx;
+  ctx.chainId = executor_.params().chainId;
+  ctx.number = head.number + 1;
+  uint64_t now = uint64_t(std::chrono::duration_cast<std::chrono::seconds>(
+                              std::chrono::system_clock::now().time_since_epoch())
+                              .count());
+  ctx.timestamp = std::max(now, head.timestamp);
+  ctx.proposer = head.proposer;
+  ctx.parentHash = chain_.headHash();
+  ctx.baseFee = executor_.params().baseFee;
+  return ctx;
+}
+
+static CallRequest toCall(const rpc::CallRequest& r) {
+  CallRequest c;
+  c.from = r.from;
+  c.to = r.to;
+  c.value = r.value.value_or(0);
+  c.data = r.data;
+  c.gas = r.gas;
+  return c;
+}
+
+rpc::CallResult NodeBackend::call(const rpc::CallRequest& request, const BlockTag& tag) const {
+  requireHeadState(tag);
+  auto state = chain_.state();
+  CallResult res = executor_.call(*state, nextBlockContext(), toCall(request));
+  rpc::CallResult out;
+  out.output = std::move(res.output);
+  out.reverted = !res.success;
+  out.revertReason = std::move(res.revertReason);
+  out.gas = res.gasUsed;
+  return out;
+}
+
+rpc::CallResult NodeBackend::estimateGas(const rpc::CallRequest& request, const BlockTag& tag) const {
+  rpc::CallResult out = call(request, tag);
+  return out;  // gas use does not depend on the limit, so the used amount is the estimate
+}
+
+std::vector<rpc::LogView> NodeBackend::logs(const rpc::LogQuery& q) const {
+  LogFilter f;
+  f.addresses = q.criteria.addresses;
+  f.topics = q.criteria.topics;
+  if (q.blockHash) {
+    auto n = chain_.numberOf(*q.blockHash);
+    if (!n) throw RpcError(rpc::code::kServer, "unknown block " + q.blockHash->hex());
+    f.fromBlock = f.toBlock = *n;
+  } else {
+    f.fromBlock = q.fromBlock;
+    f.toBlock = q.toBlock;
+  }
+  LogQueryLimits limits;
+  limits.maxBlockRange = UINT64_MAX;  // the RPC layer already capped the range
+  limits.maxResults = q.limit + 1;
+  std::vector<rpc::LogView> out;
+  for (LogEntry& e : chain_.logs(f, limits))
+    out.push_back({std::move(e.log), e.blockHash, e.blockNumber, e.txHash, e.txIndex, e.logIndex});
+  return out;
+}
+
+}  // namespace tn

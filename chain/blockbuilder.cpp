@@ -1,0 +1,94 @@
+#include "chain/blockbuilder.hpp"
+
+namespace tn {
+
+Hash32 transactionsRoot(const std::vector<Transaction>& txs) {
+  std::vector<Hash32> leaves;
+  leaves.reserve(txs.size());
+  for (const auto& tx : txs) leaves.push_back(tx.hash);
+  return orderedRoot(leaves);
+}
+
+Hash32 receiptsRoot(const std::vector<Receipt>& receipts) {
+  std::vector<Hash32> leaves;
+  leaves.reserve(receipts.size());
+  for (const auto& r : receipts) leaves.push_back(keccak256(r.encode()));
+  return orderedRoot(leaves);
+}
+
+static BlockContext contextOnHead(const ChainStore& chain, const Executor& executor,
+                                  uint64_t timestamp, const Address& proposer) {
+  BlockHeader head = chain.head();
+  BlockContext ctx;
+  ctx.chainId = executor.params().chainId;
+  ctx.number = head.number + 1;
+  ctx.timestamp = std::max(timestamp, head.timestamp);  // block time never goes backwards
+  ctx.proposer = proposer;
+  ctx.parentHash = chain.headHash();
+  ctx.baseFee = executor.params().baseFee;
+  return ctx;
+}
+
+static SealedBlock seal(const ChainStore& chain, const Executor& executor, const BlockContext& ctx,
+                        BlockExecution&& exec) {
+  SealedBlock out;
+  BlockHeader& h = out.block.header;
+  h.parentHash = ctx.parentHash;
+  h.proposer = ctx.proposer;
+  h.number = ctx.number;
+  h.timestamp = ctx.timestamp;
+  h.gasLimit = executor.params().blockGasLimit;
+  h.gasUsed = exec.gasUsed;
+  h.baseFeePerGas = ctx.baseFee;
+  h.logsBloom = exec.bloom;
+  out.block.transactions.reserve(exec.included.size());
+  for (const auto& tx : exec.included) out.block.transactions.push_back(*tx);
+  h.transactionsRoot = transactionsRoot(out.block.transactions);
+  h.receiptsRoot = receiptsRoot(exec.receipts);
+  out.update = chain.prepareState(exec.changes);
+  h.stateRoot = out.update.newRoot;
+  out.receipts = std::move(exec.receipts);
+  out.changes = std::move(exec.changes);
+  out.dropped = std::move(exec.dropped);
+  return out;
+}
+
+SealedBlock buildBlock(const ChainStore& chain, const Executor& executor,
+                       const std::vector<std::shared_ptr<const Transaction>>& candidates,
+                       uint64_t timestamp, const Address& proposer) {
+  BlockContext ctx = contextOnHead(chain, executor, timestamp, proposer);
+  auto state = chain.state();
+  return seal(chain, executor, ctx, executor.executeBlock(*state, ctx, candidates, true));
+}
+
+SealedBlock applyBlock(const ChainStore& chain, const Executor& executor, const Block& block) {
+  const BlockHeader& want = block.header;
+  BlockHeader head = chain.head();
+  if (want.number != head.number + 1)
+    throw std::runtime_error("block " + std::to_string(want.number) + " does not follow head " +
+                             std::to_string(head.number));
+  if (want.parentHash != chain.headHash()) throw std::runtime_error("block parent hash mismatch");
+  if (want.timestamp < head.timestamp) throw std::runtime_error("block timestamp goes backwards");
+  if (want.baseFeePerGas != executor.params().baseFee) throw std::runtime_error("base fee mismatch");
+  if (want.gasLimit != executor.params().blockGasLimit) throw std::runtime_error("gas limit mismatch");
+  BlockContext ctx = contextOnHead(chain, executor, want.timestamp, want.proposer);
+  std::vector<std::shared_ptr<const Transaction>> txs;
+  txs.reserve(block.transactions.size());
+  for (const auto& tx : block.transactions) txs.push_back(std::make_shared<const Transaction>(tx));
+  auto state = chain.state();
+  SealedBlock got = seal(chain, executor, ctx, executor.executeBlock(*state, ctx, txs, false));
+  const BlockHeader& h = got.block.header;
+  auto check = [&](bool ok, const char* what) {
+    if (!ok) throw std::runtime_error(std::string("block ") + std::to_string(want.number) + ": " + what + " mismatch");
+  };
+  check(h.stateRoot == want.stateRoot, "state root");
+  check(h.transactionsRoot == want.transactionsRoot, "transactions root");
+  check(h.receiptsRoot == want.receiptsRoot, "receipts root");
+  check(h.gasUsed == want.gasUsed, "gas used");
+  check(h.logsBloom == want.logsBloom, "logs bloom");
+  got.block.header = want;  // keep the proposer's extraData
+  got.block.commit = block.commit;
+  return got;
+}
+
+}  // namespace tn

@@ -1,0 +1,37 @@
+// Building a block on top of the head (a proposer) and re-applying a given block (a validator
+// checking a proposal, block sync, replay) share this code, so both derive roots the same way.
+#pragma once
+
+#include "chain/chainstore.hpp"
+#include "chain/executor.hpp"
+
+namespace tn {
+
+struct SealedBlock {
+  Block block;
+  std::vector<Receipt> receipts;
+  WriteSet changes;
+  StateTree::Update update;
+  std::vector<std::pair<std::shared_ptr<const Transaction>, std::string>> dropped;
+};
+
+// Executes `candidates` (senders recovered) on the head of `chain`, dropping those invalid at
+// their turn, and assembles the header. Nothing is committed.
+SealedBlock buildBlock(const ChainStore& chain, const Executor& executor,
+                       const std::vector<std::shared_ptr<const Transaction>>& candidates,
+                       uint64_t timestamp, const Address& proposer);
+
+// Re-executes a received block on the head and checks every header field derived from execution
+// (state, transactions and receipts roots, gas used, bloom). Throws std::runtime_error with the
+// first mismatch. Senders must be recovered.
+SealedBlock applyBlock(const ChainStore& chain, const Executor& executor, const Block& block);
+
+// Commits a sealed block.
+inline void commitSealed(ChainStore& chain, SealedBlock& sealed) {
+  chain.commitBlock(sealed.block, sealed.receipts, sealed.changes, std::move(sealed.update));
+}
+
+Hash32 transactionsRoot(const std::vector<Transaction>& txs);
+Hash32 receiptsRoot(const std::vector<Receipt>& receipts);
+
+}  // namespace tn

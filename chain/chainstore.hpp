@@ -1,0 +1,93 @@
+// The node's persistent chain: blocks, receipts, indexes and state, all committed per block in ONE
+// RocksDB WriteBatch written with sync (docs/STATE.md). Reads are safe from any thread.
+#pragma once
+
+#include <filesystem>
+#include <memory>
+#include <mutex>
+#include <optional>
+
+#include "chain/block.hpp"
+#include "chain/executor.hpp"
+#include "state/smt.hpp"
+#include "state/store.hpp"
+
+namespace tn {
+
+struct TxLocation {
+  uint64_t blockNumber = 0;
+  uint32_t index = 0;
+};
+
+struct LogFilter {
+  uint64_t fromBlock = 0;
+  uint64_t toBlock = 0;
+  std::vector<Address> addresses;                 // empty: any
+  std::vector<std::vector<Hash32>> topics;        // per position; empty set: any
+};
+
+struct LogEntry {
+  Log log;
+  uint64_t blockNumber = 0;
+  Hash32 blockHash;
+  Hash32 txHash;
+  uint32_t txIndex = 0;
+  uint32_t logIndex = 0;  // within the block
+};
+
+struct LogQueryLimits {
+  uint64_t maxBlockRange = 10'000;
+  std::size_t maxResults = 10'000;
+};
+
+// Thrown when a log query exceeds a limit; the RPC layer maps it to -32005.
+struct LimitExceeded : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+class ChainStore {
+ public:
+  explicit ChainStore(const std::filesystem::path& dir);
+
+  bool hasGenesis() const { return head_.has_value(); }
+  // Writes the genesis block (number 0) with the given state; only on an empty database.
+  void commitGenesis(const BlockHeader& header, const WriteSet& state, const boost::json::value& genesisJson);
+
+  // Computes the state root a block's changes produce on top of the current head.
+  StateTree::Update prepareState(const WriteSet& changes) const { return tree_.prepare(changes); }
+  // Commits block, receipts, indexes, state and the last_committed marker atomically.
+  void commitBlock(const Block& block, const std::vector<Receipt>& receipts, const WriteSet& changes,
+                   StateTree::Update&& update);
+
+  BlockHeader head() const;
+  uint64_t height() const { return head().number; }
+  Hash32 headHash() const;
+  std::optional<BlockHeader> header(uint64_t number) const;
+  std::optional<Block> block(uint64_t number) const;
+  std::optional<uint64_t> numberOf(const Hash32& blockHash) const;
+  std::vector<Receipt> receipts(uint64_t number) const;
+  std::optional<TxLocation> txLocation(const Hash32& txHash) const;
+  std::optional<boost::json::value> genesisJson() const;
+
+  // Latest committed state (a consistent snapshot).
+  std::shared_ptr<const StateReader> state() const;
+  // Matching logs in block order, at most limits.maxResults of them (callers ask for one more
+  // than they allow to detect an oversized query). Throws LimitExceeded on a too-large range.
+  std::vector<LogEntry> logs(const LogFilter& filter, const LogQueryLimits& limits) const;
+  StateTree::Proof prove(BytesView key) const;
+  Hash32 stateRoot() const { return tree_.root(); }
+  Store& store() { return store_; }
+
+ private:
+  void loadHead();
+  void writeBlock(Store::Batch& batch, const Block& block, const std::vector<Receipt>& receipts,
+                  const WriteSet& changes, StateTree::Update&& update);
+
+  Store store_;
+  StateTree tree_;
+  mutable std::mutex headMutex_;
+  std::optional<BlockHeader> head_;
+  Hash32 headHash_;
+};
+
+}  // namespace tn

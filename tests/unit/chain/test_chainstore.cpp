@@ -1,0 +1,216 @@
+// Blocks built, committed, read back, queried for logs and re-applied on a second database.
+#include <doctest/doctest.h>
+
+#include "chain/blockbuilder.hpp"
+#include "tests/unit/chain/test_ledger.hpp"
+#include "tests/unit/state/helpers.hpp"
+
+using namespace tn;
+using tn::test::TestLedger;
+
+namespace {
+
+const Address kEmitter = Address::fromU64(0x3000);
+constexpr uint64_t kChain = 42;
+
+// Emits Ping(uint256 indexed n) for each call.
+class Pinger final : public Module {
+ public:
+  std::string name() const override { return "pinger"; }
+  Address address() const override { return kEmitter; }
+  std::vector<EventDecl> events() override { return {{"Ping(uint256)", {true}}}; }
+  std::vector<CallDecl> calls() override {
+    return {{"ping(uint256)", "", Mutability::NonPayable,
+             [](CallContext& ctx, const abi::ValueList& a) -> abi::ValueList {
+               ctx.put(asBytes("pinger/last"), u256ToBE32(a[0].asUint()));
+               ctx.emit(ctx.modules.event(ctx.self, "Ping(uint256)"), {a[0]});
+               return {};
+             }}};
+  }
+};
+
+struct Node {
+  std::shared_ptr<TestLedger> ledger = std::make_shared<TestLedger>();
+  ModuleRegistry registry{ledger};
+  ChainParams params;
+  std::unique_ptr<Executor> executor;
+  std::unique_ptr<ChainStore> chain;
+
+  explicit Node(const std::filesystem::path& dir) {
+    registry.add(std::make_shared<Pinger>());
+    params.chainId = kChain;
+    params.baseFee = 1;
+    executor = std::make_unique<Executor>(registry, params);
+    chain = std::make_unique<ChainStore>(dir);
+  }
+  void genesis(const Address& funded) {
+    EmptyState empty;
+    Overlay state(empty);
+    TestLedger::write(state, funded, {0, U256(1) << 80});
+    BlockHeader h;
+    h.gasLimit = params.blockGasLimit;
+    h.baseFeePerGas = params.baseFee;
+    h.transactionsRoot = orderedRoot({});
+    h.receiptsRoot = orderedRoot({});
+    h.stateRoot = chain->prepareState(state.writes()).newRoot;
+    chain->commitGenesis(h, state.writes(), boost::json::object{{"chainId", kChain}});
+  }
+};
+
+std::shared_ptr<const Transaction> ping(const Hash32& key, uint64_t nonce, uint64_t n) {
+  Transaction t;
+  t.chainId = kChain;
+  t.nonce = nonce;
+  t.maxFeePerGas = 2;
+  t.maxPriorityFeePerGas = 1;
+  t.gasLimit = 100'000;
+  t.to = kEmitter;
+  auto s = abi::selector("ping(uint256)");
+  t.data.assign(s.begin(), s.end());
+  append(t.data, abi::encode({abi::Type::parse("uint256")}, {U256(n)}));
+  t.sign(key);
+  return std::make_shared<const Transaction>(std::move(t));
+}
+
+}  // namespace
+
+TEST_CASE("chainstore: build, commit, reopen, query and replay blocks") {
+  test::TempDir dirA, dirB;
+  Hash32 key = test::secretKey(7);
+  Address sender = addressOfSecret(key);
+  std::vector<Hash32> roots, hashes;
+  {
+    Node a(dirA.path());
+    a.genesis(sender);
+    CHECK(a.chain->height() == 0);
+    uint64_t nonce = 0;
+    for (uint64_t b = 1; b <= 3; ++b) {
+      std::vector<std::shared_ptr<const Transaction>> txs;
+      for (int i = 0; i < 4; ++i) txs.push_back(ping(key, nonce++, b * 10 + i));
+      SealedBlock s = buildBlock(*a.chain, *a.executor, txs, 1000 + b, Address::fromU64(1));
+      CHECK(s.dropped.empty());
+      commitSealed(*a.chain, s);
+      roots.push_back(a.chain->head().stateRoot);
+      hashes.push_back(a.chain->headHash());
+    }
+    CHECK(a.chain->height() == 3);
+    CHECK(a.chain->stateRoot() == roots.back());
+  }
+  // Reopen: the head, blocks, receipts and indexes survive.
+  Node a(dirA.path());
+  REQUIRE(a.chain->height() == 3);
+  CHECK(a.chain->headHash() == hashes.back());
+  auto b2 = a.chain->block(2);
+  REQUIRE(b2);
+  CHECK(b2->transactions.size() == 4);
+  CHECK(b2->transactions[0].sender == sender);
+  CHECK(a.chain->numberOf(hashes[1]) == std::optional<uint64_t>(2));
+  auto loc = a.chain->txLocation(b2->transactions[3].hash);
+  REQUIRE(loc);
+  CHECK(loc->blockNumber == 2);
+  CHECK(loc->index == 3);
+  auto receipts = a.chain->receipts(2);
+  REQUIRE(receipts.size() == 4);
+  CHECK(receipts[3].success);
+  CHECK(receipts[3].cumulativeGasUsed == 4 * receipts[0].gasUsed);
+  CHECK(a.chain->header(2)->receiptsRoot == receiptsRoot(receipts));
+
+  // Logs by address, by topic, by value of an indexed topic, and a result cap.
+  LogFilter f;
+  f.fromBlock = 0;
+  f.toBlock = 3;
+  f.addresses = {kEmitter};
+  CHECK(a.chain->logs(f, {}).size() == 12);
+  f.topics = {{abi::eventTopic("Ping(uint256)")}, {u256ToBE32(U256(21))}};
+  auto one = a.chain->logs(f, {});
+  REQUIRE(one.size() == 1);
+  CHECK(one[0].blockNumber == 2);
+  CHECK(one[0].logIndex == 1);
+  CHECK(one[0].txIndex == 1);
+  f.topics.clear();
+  f.addresses = {Address::fromU64(0x9999)};
+  CHECK(a.chain->logs(f, {}).empty());
+  f.addresses.clear();
+  CHECK(a.chain->logs(f, {10'000, 5}).size() == 5);
+  CHECK_THROWS_AS(a.chain->logs({0, 20'000, {}, {}}, {10'000, 5}), LimitExceeded);
+
+  // Replaying every block on an empty database reproduces every root.
+  Node b(dirB.path());
+  b.genesis(sender);
+  CHECK(b.chain->headHash() == a.chain->header(0)->hash());
+  for (uint64_t n = 1; n <= 3; ++n) {
+    SealedBlock s = applyBlock(*b.chain, *b.executor, *a.chain->block(n));
+    commitSealed(*b.chain, s);
+    CHECK(b.chain->head().stateRoot == roots[n - 1]);
+    CHECK(b.chain->headHash() == hashes[n - 1]);
+  }
+}
+
+TEST_CASE("chainstore: a tampered block is refused by applyBlock") {
+  test::TempDir dirA, dirB;
+  Hash32 key = test::secretKey(8);
+  Node a(dirA.path()), b(dirB.path());
+  a.genesis(addressOfSecret(key));
+  b.genesis(addressOfSecret(key));
+  SealedBlock s = buildBlock(*a.chain, *a.executor, {ping(key, 0, 1)}, 5, Address::fromU64(1));
+  Block good = s.block;
+
+  Block badRoot = good;
+  badRoot.header.stateRoot.bytes[0] ^= 1;
+  CHECK_THROWS_WITH_AS(applyBlock(*b.chain, *b.executor, badRoot), doctest::Contains("state root"),
+                       std::runtime_error);
+  Block badGas = good;
+  badGas.header.gasUsed += 1;
+  CHECK_THROWS_AS(applyBlock(*b.chain, *b.executor, badGas), std::runtime_error);
+  Block badParent = good;
+  badParent.header.parentHash.bytes[0] ^= 1;
+  CHECK_THROWS_AS(applyBlock(*b.chain, *b.executor, badParent), std::runtime_error);
+  Block replayed = good;
+  replayed.transactions.push_back(good.transactions[0]);  // same nonce twice: invalid
+  CHECK_THROWS_AS(applyBlock(*b.chain, *b.executor, replayed), std::runtime_error);
+
+  SealedBlock ok = applyBlock(*b.chain, *b.executor, good);
+  commitSealed(*b.chain, ok);
+  CHECK(b.chain->head().stateRoot == good.header.stateRoot);
+}
+
+TEST_CASE("chainstore: commitBlock refuses a block that does not follow the head") {
+  test::TempDir dir;
+  Hash32 key = test::secretKey(9);
+  Node a(dir.path());
+  a.genesis(addressOfSecret(key));
+  SealedBlock s = buildBlock(*a.chain, *a.executor, {ping(key, 0, 1)}, 5, Address::fromU64(1));
+  s.block.header.number = 5;
+  CHECK_THROWS_AS(commitSealed(*a.chain, s), std::logic_error);
+  CHECK(a.chain->height() == 0);
+}
+
+TEST_CASE("block: header, receipt and block encodings round-trip; bloom matches its items") {
+  BlockHeader h;
+  h.number = 7;
+  h.timestamp = 99;
+  h.gasUsed = 21000;
+  h.baseFeePerGas = 5;
+  h.extraData = {1, 2, 3};
+  h.stateRoot = keccak256(std::string_view("x"));
+  CHECK(BlockHeader::decode(h.encode()).hash() == h.hash());
+
+  Receipt r;
+  r.txHash = keccak256(std::string_view("tx"));
+  r.success = false;
+  r.gasUsed = 30000;
+  r.from = Address::fromU64(5);
+  r.logs.push_back({Address::fromU64(6), {keccak256(std::string_view("t"))}, {9, 9}});
+  bloomAddLog(r.bloom, r.logs[0]);
+  r.output = abi::encodeError("bad");
+  r.revertReason = "bad";
+  Receipt back = Receipt::decode(r.encode());
+  CHECK(back.encode() == r.encode());
+  CHECK_FALSE(back.to.has_value());
+  CHECK(bloomMayContain(back.bloom, Address::fromU64(6)));
+  CHECK_FALSE(bloomMayContain(back.bloom, Address::fromU64(7)));
+
+  CHECK(orderedRoot({}) == keccak256(BytesView{}));
+  Hash32 a = keccak256(std::string_view("a")), b = keccak256(std::string_view("b"));
+  CHECK(orderedRoot({a, b}) != orderedRoot({b, a}));
+}
