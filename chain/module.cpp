@@ -111,9 +111,9 @@ void CallContext::erase(BytesView key) {
   state_.erase(key);
 }
 
-void CallContext::emit(const EventDecl& event, const abi::ValueList& args) {
+void CallContext::emitAt(const Address& emitter, const EventDecl& event, const abi::ValueList& args) {
   if (readOnly) throw Revert::empty("event in a read-only call");
-  Log log = makeLog(self, event, args);
+  Log log = makeLog(emitter, event, args);
   gas_.charge(gas::kLog + gas::kLogTopic * log.topics.size() + gas::kLogByte * log.data.size());
   logs_.push_back(std::move(log));
 }

@@ -129,7 +129,10 @@ class CallContext {
   void put(BytesView key, BytesView value);
   void erase(BytesView key);
   // Emits `event` with all its parameters in declaration order; indexed ones become topics.
-  void emit(const EventDecl& event, const abi::ValueList& args);
+  void emit(const EventDecl& event, const abi::ValueList& args) { emitAt(self, event, args); }
+  // Emits under another module's address, as a Solidity call into that contract would (TAT's
+  // Transfer during a clearing, say). `event` is that module's declaration.
+  void emitAt(const Address& emitter, const EventDecl& event, const abi::ValueList& args);
   void chargeGas(uint64_t amount) { gas_.charge(amount); }
 
   Overlay& state() { return state_; }

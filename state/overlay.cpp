@@ -1,5 +1,7 @@
 #include "state/overlay.hpp"
 
+#include <stdexcept>
+
 namespace tn {
 
 std::optional<Bytes> Overlay::get(BytesView key) const {
@@ -48,6 +50,7 @@ void Overlay::erase(BytesView key) {
 }
 
 void Overlay::commitInto(Overlay& parent) {
+  if (parent_ != &parent) throw std::logic_error("overlay: commitInto a non-parent overlay");
   for (auto& [k, v] : writes_) parent.writes_.insert_or_assign(k, std::move(v));
   writes_.clear();
 }

@@ -27,6 +27,13 @@ using WriteSet = std::map<Bytes, std::optional<Bytes>, BytesLess>;
 class Overlay final : public StateReader {
  public:
   explicit Overlay(const StateReader& parent) : parent_(&parent) {}
+  // Building on another overlay (a transaction on its block) makes a child, never a copy: the
+  // implicit copy constructor would silently duplicate the parent's writes (and detach from it).
+  explicit Overlay(const Overlay& parent) : parent_(&parent) {}
+  // Children point at their parent, so an overlay stays where it was built.
+  Overlay& operator=(const Overlay&) = delete;
+  Overlay(Overlay&&) = delete;
+  Overlay& operator=(Overlay&&) = delete;
 
   std::optional<Bytes> get(BytesView key) const override;
   void scan(BytesView prefix, const ScanFn& fn) const override;
@@ -35,7 +42,8 @@ class Overlay final : public StateReader {
   void erase(BytesView key);
 
   const WriteSet& writes() const { return writes_; }
-  // Moves this overlay's writes into the overlay it was built on (which must be `parent`).
+  // Moves this overlay's writes into the overlay it was built on (which must be `parent`;
+  // throws std::logic_error otherwise).
   void commitInto(Overlay& parent);
   void clear() { writes_.clear(); }
 

@@ -7,6 +7,7 @@
 
 #include "apps/treasurenetd/node_backend.hpp"
 #include "modules/catalog/catalog.hpp"
+#include "rpc/eth_api.hpp"
 #include "rpc/server.hpp"
 
 namespace tn {
@@ -120,17 +121,24 @@ Node::Node(const HomePaths& paths, const Genesis& genesis, const NodeConfig& con
   engine_ = std::make_unique<DevEngine>(*chain_, *executor_, *mempool_, eo);
 
   backend_ = std::make_unique<NodeBackend>(*chain_, *executor_, *mempool_);
+  dispatcher_ = std::make_unique<rpc::Dispatcher>();
+  rpc::EthApiOptions eo2;
+  eo2.maxLogBlockRange = config.logsMaxBlockRange;
+  eo2.maxLogResults = config.logsMaxResults;
+  rpc::addEthApi(*dispatcher_, *backend_, eo2);
   rpc::ServerOptions so;
   auto [host, port] = splitHostPort(config.rpcAddr);
-  so.address = host;
+  so.bindAddress = host;
   so.port = port;
-  so.threads = config.rpcThreads;
+  so.ioThreads = config.rpcThreads;
   so.maxBodyBytes = config.rpcMaxBodyBytes;
   so.maxBatch = config.rpcMaxBatch;
   so.corsOrigins = config.rpcCorsOrigins;
-  so.logsMaxBlockRange = config.logsMaxBlockRange;
-  so.logsMaxResults = config.logsMaxResults;
-  server_ = std::make_unique<rpc::Server>(*backend_, so);
+  const ChainStore* chain = chain_.get();
+  so.health = [chain] {
+    return boost::json::object{{"status", "ok"}, {"height", chain->height()}};
+  };
+  server_ = std::make_unique<rpc::Server>(so, *dispatcher_);
   engine_->onCommit([this](const Block& b, const std::vector<Receipt>& r) { server_->publishBlock(b, r); });
 }
 
@@ -161,7 +169,8 @@ uint64_t replayChain(const std::filesystem::path& sourceData, const std::filesys
   std::filesystem::create_directories(targetData);
   ChainStore target(targetData);
   openOrInitChain(target, executor, genesis);
-  if (target.headHash() != *source.header(0).transform([](const BlockHeader& h) { return h.hash(); }))
+  auto sourceGenesis = source.header(0);
+  if (!sourceGenesis || target.headHash() != sourceGenesis->hash())
     throw std::runtime_error("genesis block differs from the source chain's");
   uint64_t height = source.height();
   for (uint64_t n = 1; n <= height; ++n) {

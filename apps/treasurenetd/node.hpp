@@ -15,6 +15,7 @@ namespace tn {
 
 namespace rpc {
 class Server;
+class Dispatcher;
 }
 class NodeBackend;
 
@@ -65,6 +66,7 @@ class Node {
   std::unique_ptr<Mempool> mempool_;
   std::unique_ptr<DevEngine> engine_;
   std::unique_ptr<NodeBackend> backend_;
+  std::unique_ptr<rpc::Dispatcher> dispatcher_;
   std::unique_ptr<rpc::Server> server_;
 };
 
