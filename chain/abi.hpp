@@ -5,6 +5,7 @@
 
 #include <array>
 #include <memory>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -35,6 +36,8 @@ struct Type {
 
   bool isDynamic() const;
   std::string canonical() const;  // "uint256", "(address,uint256)[]", ...
+  // Structural equality over the fields that matter for the kind (bits only for integers, ...).
+  bool operator==(const Type& o) const;
 };
 
 struct Value;
