@@ -50,6 +50,8 @@ struct Transaction {
   // Rejects bad RLP, unknown types, oversized input, unprotected legacy and non-canonical fields
   // with TxError. Does not recover the sender.
   static Transaction decode(BytesView raw);
+  // The signed wire encoding from the fields (equals `raw` for a decoded or signed transaction).
+  Bytes encode() const;
 
   // The hash that the signature covers.
   Hash32 signingHash() const;

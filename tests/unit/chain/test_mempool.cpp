@@ -1,0 +1,453 @@
+#include <doctest/doctest.h>
+
+#include <atomic>
+#include <thread>
+
+#include "chain/mempool.hpp"
+
+using namespace tn;
+
+namespace {
+
+// A minimal Ledger for tests: key "a/" ++ address → 8-byte big-endian nonce ++ 32-byte balance.
+class TestLedger final : public Ledger {
+ public:
+  struct Account {
+    uint64_t nonce = 0;
+    U256 balance = 0;
+  };
+  static Bytes key(const Address& a) {
+    Bytes k = toBytes("a/");
+    append(k, a.view());
+    return k;
+  }
+  static Account read(const StateReader& s, const Address& a) {
+    Account acct;
+    auto v = s.get(key(a));
+    if (!v) return acct;
+    for (int i = 0; i < 8; ++i) acct.nonce = (acct.nonce << 8) | (*v)[i];
+    acct.balance = u256FromBE(BytesView(*v).subspan(8));
+    return acct;
+  }
+  static void write(Overlay& s, const Address& a, const Account& acct) {
+    Bytes v(8);
+    for (int i = 0; i < 8; ++i) v[i] = uint8_t(acct.nonce >> (56 - 8 * i));
+    append(v, u256ToBE32(acct.balance));
+    s.put(key(a), v);
+  }
+
+  uint64_t nonce(const StateReader& s, const Address& a) const override { return read(s, a).nonce; }
+  U256 balance(const StateReader& s, const Address& a) const override { return read(s, a).balance; }
+  void setNonce(Overlay& s, const Address& a, uint64_t n) const override {
+    Account acct = read(s, a);
+    acct.nonce = n;
+    write(s, a, acct);
+  }
+  void debit(Overlay& s, const Address& a, const U256& amount) const override {
+    Account acct = read(s, a);
+    if (acct.balance < amount) throw Revert("insufficient balance");
+    acct.balance -= amount;
+    write(s, a, acct);
+  }
+  void credit(Overlay& s, const Address& a, const U256& amount) const override {
+    Account acct = read(s, a);
+    acct.balance += amount;
+    write(s, a, acct);
+  }
+};
+
+Hash32 secret(uint32_t n) {
+  Hash32 h;
+  h.bytes[28] = uint8_t(n >> 24);
+  h.bytes[29] = uint8_t(n >> 16);
+  h.bytes[30] = uint8_t(n >> 8);
+  h.bytes[31] = uint8_t(n);
+  return h;
+}
+
+const Address kTo = Address::fromU64(0xbeef);
+constexpr uint64_t kChainId = 7;
+constexpr uint64_t kBlockGas = 30'000'000;
+
+struct Spec {
+  uint32_t key = 1;
+  uint64_t nonce = 0;
+  U256 tip = 1;
+  U256 cap = 100;
+  uint64_t gas = 21000;
+  uint64_t chainId = kChainId;
+  Transaction::Type type = Transaction::Type::DynamicFee;
+  bool create = false;
+  U256 value = 0;
+  Bytes data = {};
+};
+
+Mempool::TxPtr mk(const Spec& s) {
+  Transaction t;
+  t.type = s.type;
+  t.chainId = s.chainId;
+  t.nonce = s.nonce;
+  if (s.type == Transaction::Type::DynamicFee) {
+    t.maxPriorityFeePerGas = s.tip;
+    t.maxFeePerGas = s.cap;
+  } else {
+    t.gasPrice = s.cap;
+  }
+  t.gasLimit = s.gas;
+  if (!s.create) t.to = kTo;
+  t.value = s.value;
+  t.data = s.data;
+  t.sign(secret(s.key));
+  return std::make_shared<const Transaction>(std::move(t));
+}
+
+Address who(uint32_t key) { return addressOfSecret(secret(key)); }
+
+struct Pool {
+  EmptyState empty;
+  Overlay state{empty};
+  TestLedger ledger;
+  U256 baseFee = 10;
+  Mempool pool;
+
+  explicit Pool(std::size_t maxTxs = 20000)
+      : pool(MempoolConfig{kChainId, maxTxs, 64, kBlockGas}) {
+    for (uint32_t k = 1; k <= 12; ++k) fund(k, U256(1'000'000'000'000'000'000ull));
+  }
+  void fund(uint32_t key, const U256& balance, uint64_t nonce = 0) {
+    TestLedger::write(state, who(key), {nonce, balance});
+  }
+  AddResult add(const Mempool::TxPtr& tx) { return pool.add(tx, state, ledger, baseFee); }
+  AddResult add(const Spec& s) { return add(mk(s)); }
+  std::vector<Mempool::TxPtr> select(uint64_t gas = kBlockGas, std::size_t max = 100000) {
+    return pool.select(state, ledger, baseFee, gas, max);
+  }
+};
+
+template <class F>
+void expectReject(F&& f, std::string_view needle) {
+  try {
+    f();
+    FAIL("expected TxError containing: " << needle);
+  } catch (const TxError& e) {
+    CHECK(e.code == -32000);
+    INFO("message: " << e.what());
+    CHECK(std::string(e.what()).find(needle) != std::string::npos);
+  }
+}
+
+std::vector<Hash32> hashes(const std::vector<Mempool::TxPtr>& txs) {
+  std::vector<Hash32> out;
+  for (const auto& t : txs) out.push_back(t->hash);
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("Mempool: admission rejects with geth-like messages") {
+  Pool p;
+  auto rejects = [&](const Spec& s, std::string_view msg) {
+    std::size_t before = p.pool.size();
+    expectReject([&] { p.add(s); }, msg);
+    CHECK(p.pool.size() == before);
+  };
+  rejects({.chainId = 8}, "invalid chain id: have 8, want 7");
+  rejects({.gas = 60000, .create = true}, "contract creation is not supported");
+  rejects({.gas = 20999}, "intrinsic gas too low: have 20999, want 21000");
+  rejects({.gas = 21000, .data = {1, 0}}, "intrinsic gas too low: have 21000, want 21020");
+  rejects({.gas = kBlockGas + 1}, "exceeds block gas limit: have 30000001, max 30000000");
+  rejects({.tip = 1, .cap = 9}, "max fee per gas less than block base fee: address 0x");
+  rejects({.tip = 1, .cap = 9}, "maxFeePerGas: 9, baseFee: 10");
+  rejects({.tip = 101, .cap = 100}, "max priority fee per gas higher than max fee per gas");
+
+  p.fund(2, U256(1'000'000'000), 3);
+  rejects({.key = 2, .nonce = 2}, "nonce too low: next nonce 3, tx nonce 2");
+  CHECK(p.add({.key = 2, .nonce = 3 + 64}).executable == false);  // exactly 64 ahead: queued
+  rejects({.key = 2, .nonce = 3 + 65}, "nonce too high: next nonce 3, tx nonce 68 is more than 64 ahead");
+
+  p.fund(3, U256(21000 * 100 - 1));
+  rejects({.key = 3}, "insufficient funds for gas * price + value: balance 2099999, tx cost 2100000");
+  p.fund(3, U256(21000 * 100 + 5));
+  rejects({.key = 3, .value = 6}, "insufficient funds for gas * price + value: balance 2100005, tx cost 2100006");
+  // Cumulative: the sender's earlier pooled transactions count against the balance.
+  p.fund(4, U256(2 * 21000 * 100 + 5));
+  p.add({.key = 4, .nonce = 0});
+  p.add({.key = 4, .nonce = 1});
+  rejects({.key = 4, .nonce = 2}, "pooled transactions cost 4200000");
+
+  auto tx = mk({.key = 5});
+  p.add(tx);
+  expectReject([&] { p.add(tx); }, "already known");
+}
+
+TEST_CASE("Mempool: admits unrecovered transactions and reports executability") {
+  Pool p;
+  auto signedTx = mk({.key = 1, .nonce = 0});
+  auto bare = std::make_shared<const Transaction>(Transaction::decode(signedTx->raw));
+  REQUIRE_FALSE(bare->sender);
+  AddResult r = p.add(bare);
+  CHECK(r.hash == signedTx->hash);
+  CHECK(r.executable);
+  CHECK_FALSE(r.replaced);
+  CHECK_FALSE(r.evicted);
+  auto stored = p.pool.get(signedTx->hash);
+  REQUIRE(stored);
+  REQUIRE(stored->sender);
+  CHECK(*stored->sender == who(1));
+  CHECK(p.pool.contains(signedTx->hash));
+  CHECK_FALSE(p.pool.contains(Hash32{}));
+  CHECK(p.pool.get(Hash32{}) == nullptr);
+  CHECK_FALSE(p.add({.key = 1, .nonce = 2}).executable);
+  CHECK(p.add({.key = 1, .nonce = 1}).executable);
+
+  // A bad signature is an admission error, not a crash.
+  Transaction broken = Transaction::decode(signedTx->raw);
+  broken.s = 0;
+  auto brokenPtr = std::make_shared<const Transaction>(Transaction::decode(broken.encode()));
+  expectReject([&] { p.add(brokenPtr); }, "invalid signature");
+}
+
+TEST_CASE("Mempool: replacement needs 10% more fee cap and tip") {
+  Pool p;
+  auto first = mk({.tip = 10, .cap = 100});
+  p.add(first);
+  expectReject([&] { p.add({.tip = 10, .cap = 200}); }, "replacement transaction underpriced");
+  expectReject([&] { p.add({.tip = 20, .cap = 109}); }, "replacement transaction underpriced");
+  auto second = mk({.tip = 11, .cap = 110});  // exactly +10%
+  AddResult r = p.add(second);
+  REQUIRE(r.replaced);
+  CHECK(*r.replaced == first->hash);
+  CHECK(p.pool.size() == 1);
+  CHECK_FALSE(p.pool.contains(first->hash));
+  CHECK(p.pool.contains(second->hash));
+  expectReject([&] { p.add({.tip = 12, .cap = 120}); }, "replacement transaction underpriced");
+  p.add({.tip = 13, .cap = 121});
+  // A legacy transaction can replace a dynamic-fee one: gasPrice is both its cap and its tip.
+  auto legacy = mk({.cap = 200, .type = Transaction::Type::Legacy});
+  CHECK(p.add(legacy).replaced);
+  CHECK(p.pool.size() == 1);
+  CHECK(p.pool.senderTxs(who(1)).front()->hash == legacy->hash);
+  // The replacement's cost must be affordable; the replaced one does not count against it.
+  p.fund(2, U256(21000 * 100));
+  p.add({.key = 2, .tip = 1, .cap = 50});
+  p.add({.key = 2, .tip = 2, .cap = 100});
+  CHECK(p.pool.size() == 2);
+}
+
+TEST_CASE("Mempool: pending nonce and balance follow contiguous transactions") {
+  Pool p;
+  const U256 bal = U256(10'000'000'000ull);
+  p.fund(1, bal, 2);
+  const U256 cost = U256(21000) * 100;
+  CHECK(p.pool.pendingNonce(who(1), p.state, p.ledger) == 2);
+  CHECK(p.pool.pendingBalance(who(1), p.state, p.ledger) == bal);
+  p.add({.nonce = 2});
+  p.add({.nonce = 3, .value = 7});
+  p.add({.nonce = 5});
+  CHECK(p.pool.pendingNonce(who(1), p.state, p.ledger) == 4);
+  CHECK(p.pool.pendingBalance(who(1), p.state, p.ledger) == bal - 2 * cost - 7);
+  p.add({.nonce = 4});
+  CHECK(p.pool.pendingNonce(who(1), p.state, p.ledger) == 6);
+  CHECK(p.pool.pendingBalance(who(1), p.state, p.ledger) == bal - 4 * cost - 7);
+  // Unknown senders read straight from the state.
+  CHECK(p.pool.pendingNonce(who(9), p.state, p.ledger) == 0);
+  // Floored at zero when the committed balance has dropped below the pooled costs.
+  p.fund(1, U256(1), 2);
+  CHECK(p.pool.pendingBalance(who(1), p.state, p.ledger) == 0);
+  // Committed nonce past some pooled ones (not yet cleaned up): counting starts at it.
+  p.fund(1, bal, 4);
+  CHECK(p.pool.pendingNonce(who(1), p.state, p.ledger) == 6);
+  CHECK(p.pool.pendingBalance(who(1), p.state, p.ledger) == bal - 2 * cost);
+}
+
+TEST_CASE("Mempool: select orders by tip, then arrival, in nonce order per sender") {
+  auto build = [](Pool& p) {
+    std::map<std::string, Hash32> h;
+    h["A0"] = p.add({.key = 1, .nonce = 0, .tip = 1}).hash;
+    h["A1"] = p.add({.key = 1, .nonce = 1, .tip = 50}).hash;
+    h["B0"] = p.add({.key = 2, .nonce = 0, .tip = 20}).hash;
+    h["C0"] = p.add({.key = 3, .nonce = 0, .tip = 20}).hash;  // ties B0, arrived later
+    h["D1"] = p.add({.key = 4, .nonce = 1, .tip = 90}).hash;  // gap: D0 missing
+    h["E0"] = p.add({.key = 5, .nonce = 0, .tip = 15, .cap = 15}).hash;  // tip 5 at base fee 10
+    h["F0"] = p.add({.key = 6, .nonce = 0, .tip = 7, .cap = 7, .type = Transaction::Type::Legacy}).hash;
+    return h;
+  };
+  Pool p;
+  p.baseFee = 0;  // the legacy tx above pays 7 and must be admitted
+  auto h = build(p);
+  p.baseFee = 10;
+  // F0 (gasPrice 7) cannot pay base fee 10 anymore: excluded.
+  std::vector<Hash32> want = {h["B0"], h["C0"], h["E0"], h["A0"], h["A1"]};
+  CHECK(hashes(p.select()) == want);
+  CHECK(hashes(p.select()) == want);  // repeatable
+
+  // Same content in the same order gives the same block.
+  Pool q;
+  q.baseFee = 0;
+  build(q);
+  q.baseFee = 10;
+  CHECK(hashes(q.select()) == hashes(p.select()));
+
+  // Limits: count and gas.
+  CHECK(hashes(p.select(kBlockGas, 3)) == std::vector<Hash32>(want.begin(), want.begin() + 3));
+  CHECK(hashes(p.select(2 * 21000)) == std::vector<Hash32>(want.begin(), want.begin() + 2));
+  CHECK(p.select(20999).empty());
+  CHECK(p.select(kBlockGas, 0).empty());
+
+  // A higher base fee drops E0 (cap 15) and shrinks tips to the headroom.
+  p.baseFee = 16;
+  CHECK(hashes(p.select()) == std::vector<Hash32>{h["B0"], h["C0"], h["A0"], h["A1"]});
+  // With no base fee E0 tips its full 15 and F0 (7) becomes includable.
+  p.baseFee = 0;
+  CHECK(hashes(p.select()) ==
+        std::vector<Hash32>{h["B0"], h["C0"], h["E0"], h["F0"], h["A0"], h["A1"]});
+}
+
+TEST_CASE("Mempool: select skips stale entries, unaffordable senders and oversized gas") {
+  Pool p;
+  auto a0 = p.add({.key = 1, .nonce = 0, .tip = 5}).hash;
+  auto a1 = p.add({.key = 1, .nonce = 1, .tip = 5}).hash;
+  auto a2 = p.add({.key = 1, .nonce = 2, .tip = 5}).hash;
+  auto b0 = p.add({.key = 2, .nonce = 0, .tip = 4}).hash;
+  auto b1 = p.add({.key = 2, .nonce = 1, .tip = 4}).hash;
+  auto c0 = p.add({.key = 3, .nonce = 0, .tip = 100, .gas = 100000}).hash;
+  auto d0 = p.add({.key = 4, .nonce = 0, .tip = 3}).hash;
+  (void)a0;
+  (void)b1;
+  // A's nonce moved to 1 without a cleanup; B can now afford only one transaction.
+  p.fund(1, U256(1'000'000'000'000ull), 1);
+  p.fund(2, U256(21000 * 100 + 21000 * 50));
+  CHECK(hashes(p.select()) == std::vector<Hash32>{c0, a1, a2, b0, d0});
+  // C0 (100k gas) does not fit 90k: skipped while smaller ones still fill the block.
+  CHECK(hashes(p.select(90000)) == std::vector<Hash32>{a1, a2, b0, d0});
+  // An account at a nonce with nothing pooled contributes nothing.
+  p.fund(4, U256(1'000'000'000'000ull), 7);
+  CHECK(hashes(p.select(90000)) == std::vector<Hash32>{a1, a2, b0});
+}
+
+TEST_CASE("Mempool: removeCommitted drops included and stale transactions") {
+  Pool p;
+  auto a0 = mk({.key = 1, .nonce = 0});
+  auto a1 = mk({.key = 1, .nonce = 1});
+  auto a2 = mk({.key = 1, .nonce = 2});
+  auto b0 = mk({.key = 2, .nonce = 0});
+  auto c0 = mk({.key = 3, .nonce = 0, .tip = 2});
+  auto c0other = mk({.key = 3, .nonce = 0, .tip = 3, .cap = 101});  // in another validator's block
+  auto d5 = mk({.key = 4, .nonce = 5});
+  for (const auto& t : {a0, a1, a2, b0, c0, d5}) p.add(t);
+  CHECK(p.pool.size() == 6);
+
+  std::vector<Mempool::TxPtr> block = {a0, a1, b0, c0other};
+  p.fund(1, U256(1'000'000'000'000ull), 2);
+  p.fund(2, U256(1'000'000'000'000ull), 1);
+  p.fund(3, U256(1'000'000'000'000ull), 1);
+  p.pool.removeCommitted(block, p.state, p.ledger);
+  CHECK(hashes(p.pool.all()).size() == 2);
+  CHECK(p.pool.contains(a2->hash));
+  CHECK(p.pool.contains(d5->hash));
+  CHECK_FALSE(p.pool.contains(c0->hash));
+  CHECK(p.pool.senderTxs(who(3)).empty());
+  CHECK(hashes(p.select()) == std::vector<Hash32>{a2->hash});
+  // The freed slots and nonces are usable again.
+  p.add({.key = 3, .nonce = 1});
+  CHECK(p.pool.pendingNonce(who(3), p.state, p.ledger) == 2);
+  p.pool.removeCommitted({}, p.state, p.ledger);
+  CHECK(p.pool.size() == 3);
+}
+
+TEST_CASE("Mempool: a full pool evicts the cheapest sender tail, never opening a gap") {
+  Pool p(3);
+  auto a0 = mk({.key = 1, .nonce = 0, .tip = 1});
+  auto a1 = mk({.key = 1, .nonce = 1, .tip = 10});
+  auto b0 = mk({.key = 2, .nonce = 0, .tip = 5});
+  p.add(a0);
+  p.add(a1);
+  p.add(b0);
+  // A0 is the cheapest, but only A1 (A's tail) and B0 are candidates.
+  auto c0 = mk({.key = 3, .nonce = 0, .tip = 6});
+  AddResult r = p.add(c0);
+  REQUIRE(r.evicted);
+  CHECK(*r.evicted == b0->hash);
+  CHECK(p.pool.size() == 3);
+  CHECK(p.pool.contains(a0->hash));
+  // Not better than the cheapest candidate (C0 at 6): rejected.
+  expectReject([&] { p.add({.key = 4, .tip = 6}); }, "txpool is full");
+  auto d0 = mk({.key = 4, .tip = 7});
+  CHECK(*p.add(d0).evicted == c0->hash);
+  // The sender's own tail is never a candidate: A2 evicts D0 rather than A1.
+  auto a2 = mk({.key = 1, .nonce = 2, .tip = 100});
+  CHECK(*p.add(a2).evicted == d0->hash);
+  expectReject([&] { p.add({.key = 1, .nonce = 3, .tip = 100}); }, "txpool is full");
+  // Replacement in a full pool needs no room.
+  auto a2b = mk({.key = 1, .nonce = 2, .tip = 200, .cap = 300});
+  AddResult rr = p.add(a2b);
+  CHECK(rr.replaced);
+  CHECK_FALSE(rr.evicted);
+  CHECK(p.pool.size() == 3);
+}
+
+TEST_CASE("Mempool: eviction ranks tips at the current base fee") {
+  Pool p(2);
+  auto x0 = mk({.key = 1, .tip = 5, .cap = 15});  // tip 5 now, cannot pay base fee 20 later
+  auto y0 = mk({.key = 2, .tip = 1, .cap = 100});
+  p.add(x0);
+  p.add(y0);
+  p.baseFee = 20;
+  AddResult r = p.add({.key = 3, .tip = 2, .cap = 100});
+  REQUIRE(r.evicted);
+  CHECK(*r.evicted == x0->hash);
+  // Now Y0 (tip 1) is the cheapest; a tip-1 newcomer is not better.
+  expectReject([&] { p.add({.key = 4, .tip = 1, .cap = 100}); }, "txpool is full");
+  CHECK(*p.add({.key = 4, .tip = 2, .cap = 100}).evicted == y0->hash);
+}
+
+TEST_CASE("Mempool: wake-ups for the block producer") {
+  Pool p;
+  std::atomic<int> calls{0};
+  p.pool.onAdded([&] { ++calls; });
+  CHECK_FALSE(p.pool.waitForPending(std::chrono::milliseconds(1)));
+  uint64_t seen = p.pool.addedCount();
+  CHECK_FALSE(p.pool.waitForAdded(seen, std::chrono::milliseconds(1)));
+  auto tx = mk({.key = 1});
+  std::jthread adder([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    p.add(tx);
+  });
+  CHECK(p.pool.waitForAdded(seen, std::chrono::seconds(10)));
+  CHECK(p.pool.waitForPending(std::chrono::milliseconds(1)));
+  adder.join();
+  CHECK(calls == 1);
+  CHECK(p.pool.addedCount() == seen + 1);
+  // A rejected add neither counts nor calls back.
+  CHECK_THROWS_AS(p.add(tx), TxError);
+  CHECK(calls == 1);
+}
+
+TEST_CASE("Mempool: concurrent adds and selects") {
+  Pool p;
+  std::vector<std::vector<Mempool::TxPtr>> batches(2);
+  for (uint32_t t = 0; t < 2; ++t)
+    for (uint64_t n = 0; n < 40; ++n)
+      batches[t].push_back(mk({.key = 10 + t, .nonce = n, .tip = 1 + n % 5}));
+  {
+    std::vector<std::jthread> threads;
+    for (auto& b : batches)
+      threads.emplace_back([&p, &b] {
+        for (const auto& tx : b) p.add(tx);
+      });
+    threads.emplace_back([&p] {
+      for (int i = 0; i < 20; ++i) (void)p.pool.select(p.state, p.ledger, p.baseFee, kBlockGas, 1000);
+    });
+  }
+  CHECK(p.pool.size() == 80);
+  auto sel = p.select();
+  CHECK(sel.size() == 80);
+  // Per sender, nonces come out in order.
+  std::map<Address, uint64_t> next;
+  for (const auto& tx : sel) CHECK(tx->nonce == next[*tx->sender]++);
+  auto all = p.pool.all();
+  REQUIRE(all.size() == 80);
+  for (std::size_t i = 1; i < all.size(); ++i)
+    CHECK((*all[i - 1]->sender < *all[i]->sender ||
+           (*all[i - 1]->sender == *all[i]->sender && all[i - 1]->nonce < all[i]->nonce)));
+}
