@@ -1,0 +1,22 @@
+// The web3_, net_ and eth_ methods, answered from a Backend and formatted as geth does.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "rpc/backend.hpp"
+#include "rpc/dispatcher.hpp"
+
+namespace tn::rpc {
+
+struct EthApiOptions {
+  uint64_t maxLogBlockRange = 10'000;  // eth_getLogs: wider ranges → -32005
+  std::size_t maxLogResults = 10'000;  // eth_getLogs: more matches → -32005
+  uint64_t maxFeeHistoryBlocks = 1024;  // eth_feeHistory: larger counts are capped, as geth
+  std::size_t maxFeeHistoryPercentiles = 100;
+};
+
+// Declares the methods on `dispatcher`; `backend` must outlive it.
+void addEthApi(Dispatcher& dispatcher, Backend& backend, const EthApiOptions& options = {});
+
+}  // namespace tn::rpc

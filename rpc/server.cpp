@@ -1,0 +1,557 @@
+// The only translation unit of tn_rpc that instantiates Beast and Asio templates.
+#include "rpc/server.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cstdio>
+#include <atomic>
+#include <deque>
+#include <mutex>
+#include <optional>
+#include <thread>
+#include <unordered_map>
+
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/websocket.hpp>
+#include <boost/json/serialize.hpp>
+
+#include "rpc/subscriptions.hpp"
+
+namespace tn::rpc {
+
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace websocket = beast::websocket;
+namespace net = boost::asio;
+using tcp = net::ip::tcp;
+using beast::error_code;
+
+using detail::ServerImpl;
+
+namespace {
+
+constexpr std::string_view kServerName = "treasurenetd";
+
+bool iequals(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           return std::tolower(static_cast<unsigned char>(x)) ==
+                  std::tolower(static_cast<unsigned char>(y));
+         });
+}
+
+// geth's accepted media types; a browser cannot send these cross-origin without a preflight, so
+// CORS really guards the POST endpoint.
+bool isJsonContentType(std::string_view ct) {
+  ct = ct.substr(0, ct.find(';'));
+  while (!ct.empty() && ct.back() == ' ') ct.remove_suffix(1);
+  while (!ct.empty() && ct.front() == ' ') ct.remove_prefix(1);
+  return iequals(ct, "application/json") || iequals(ct, "application/json-rpc") ||
+         iequals(ct, "application/jsonrequest");
+}
+
+}  // namespace
+
+class Session;
+
+struct detail::ServerImpl {
+  ServerImpl(ServerOptions o, const Dispatcher& d) : opt(std::move(o)), dispatcher(d) {}
+
+  // "*" in the list allows any origin; the header then says "*" too.
+  std::optional<std::string> allowOrigin(std::string_view origin) const {
+    if (origin.empty()) return std::nullopt;
+    for (const auto& o : opt.corsOrigins) {
+      if (o == "*") return std::string("*");
+      if (iequals(o, origin)) return std::string(origin);
+    }
+    return std::nullopt;
+  }
+
+  void track(const std::shared_ptr<Session>& s, uint64_t& id, bool ws);
+  void untrack(uint64_t id, bool ws);
+  void accept();
+  void runThread();
+
+  const ServerOptions opt;
+  const Dispatcher& dispatcher;
+
+  std::mutex mu;  // guards the session maps
+  std::unordered_map<uint64_t, std::weak_ptr<Session>> httpSessions;
+  std::unordered_map<uint64_t, std::weak_ptr<Session>> wsSessions;
+  uint64_t nextId = 0;
+  std::atomic<std::size_t> liveSessions{0};
+  std::atomic<bool> started{false};
+  std::atomic<bool> stopping{false};
+  std::atomic<uint16_t> boundPort{0};
+
+  std::vector<std::thread> threads;
+  // Declared after the maps so it is destroyed before them: its destructor frees the sessions
+  // that pending handlers still hold, and those untrack themselves from the maps.
+  net::io_context ioc;
+  tcp::acceptor acceptor{net::make_strand(ioc)};
+  net::steady_timer acceptRetry{acceptor.get_executor()};
+};
+
+// A connection. Registered with the server so that stop() and publishBlock() can reach it.
+class Session : public std::enable_shared_from_this<Session> {
+ public:
+  explicit Session(ServerImpl& server) : server_(server) { ++server_.liveSessions; }
+  virtual ~Session() {
+    if (id_) server_.untrack(*id_, ws_);
+    --server_.liveSessions;
+  }
+  void track(bool ws) {
+    uint64_t id = 0;
+    ws_ = ws;
+    server_.track(shared_from_this(), id, ws);
+    id_ = id;
+  }
+  // Closes politely, from any thread.
+  virtual void close() = 0;
+  // A committed block, from any thread (WebSocket sessions only).
+  virtual void deliver(std::shared_ptr<const PublishedBlock>) {}
+
+ protected:
+  ServerImpl& server_;
+
+ private:
+  std::optional<uint64_t> id_;
+  bool ws_ = false;
+};
+
+void ServerImpl::track(const std::shared_ptr<Session>& s, uint64_t& id, bool ws) {
+  std::lock_guard lock(mu);
+  id = ++nextId;
+  (ws ? wsSessions : httpSessions).emplace(id, s);
+}
+
+void ServerImpl::untrack(uint64_t id, bool ws) {
+  std::lock_guard lock(mu);
+  (ws ? wsSessions : httpSessions).erase(id);
+}
+
+namespace {
+
+class WsSession : public Session {
+ public:
+  WsSession(ServerImpl& server, beast::tcp_stream&& stream)
+      : Session(server), ws_(std::move(stream)), subs_(server.opt.maxSubscriptionsPerConnection) {}
+
+  void start(http::request<http::string_body> req) {
+    track(true);
+    req_ = std::move(req);
+    // The WebSocket's own timeouts replace the HTTP ones from here on.
+    beast::get_lowest_layer(ws_).expires_never();
+    websocket::stream_base::timeout t{};
+    t.handshake_timeout = std::chrono::seconds(30);
+    t.idle_timeout = server_.opt.wsIdleTimeout;
+    t.keep_alive_pings = true;
+    ws_.set_option(t);
+    ws_.set_option(websocket::stream_base::decorator([](websocket::response_type& res) {
+      res.set(http::field::server, kServerName);
+    }));
+    ws_.read_message_max(server_.opt.maxBodyBytes);
+    ws_.async_accept(req_, beast::bind_front_handler(&WsSession::onAccept, self()));
+  }
+
+  void close() override {
+    net::post(ws_.get_executor(), [self = self()] {
+      if (self->closing_) return;
+      self->closing_ = true;
+      self->ws_.async_close(websocket::close_code::going_away, [self](error_code) {});
+    });
+  }
+
+  void deliver(std::shared_ptr<const PublishedBlock> block) override {
+    net::post(ws_.get_executor(), [self = self(), block = std::move(block)] {
+      if (self->subs_.empty() || self->closing_) return;
+      std::vector<std::string> messages;
+      self->subs_.render(*block, messages);
+      for (auto& m : messages) self->send(std::move(m));
+    });
+  }
+
+ private:
+  std::shared_ptr<WsSession> self() {
+    return std::static_pointer_cast<WsSession>(shared_from_this());
+  }
+
+  void onAccept(error_code ec) {
+    req_ = {};
+    if (ec) return;
+    read();
+  }
+
+  void read() {
+    ws_.async_read(buffer_, beast::bind_front_handler(&WsSession::onRead, self()));
+  }
+
+  void onRead(error_code ec, std::size_t) {
+    if (ec) return;  // closed, timed out, or a message over the limit (Beast closes with 1009)
+    std::string text = beast::buffers_to_string(buffer_.data());
+    buffer_.consume(buffer_.size());
+    CallContext ctx{&subs_, server_.opt.maxBatch};
+    if (auto response = server_.dispatcher.handle(text, ctx)) send(std::move(*response));
+    if (!closing_) read();
+  }
+
+  // On the strand. Bounded: a client that does not read its messages loses the connection.
+  void send(std::string message) {
+    if (closing_) return;
+    if (queuedBytes_ + message.size() > server_.opt.maxWsQueueBytes) {
+      drop();
+      return;
+    }
+    queuedBytes_ += message.size();
+    queue_.push_back(std::move(message));
+    if (!writing_) write();
+  }
+
+  void write() {
+    writing_ = true;
+    ws_.text(true);
+    ws_.async_write(net::buffer(queue_.front()),
+                    beast::bind_front_handler(&WsSession::onWrite, self()));
+  }
+
+  void onWrite(error_code ec, std::size_t) {
+    writing_ = false;
+    queuedBytes_ -= queue_.front().size();
+    queue_.pop_front();
+    if (ec) {
+      drop();
+      return;
+    }
+    if (!queue_.empty() && !closing_) write();
+  }
+
+  // Abrupt: a closing handshake would queue behind the backlog that made us drop the client.
+  void drop() {
+    closing_ = true;
+    error_code ignored;
+    beast::get_lowest_layer(ws_).socket().shutdown(tcp::socket::shutdown_both, ignored);
+    beast::get_lowest_layer(ws_).socket().close(ignored);
+  }
+
+  websocket::stream<beast::tcp_stream> ws_;
+  beast::flat_buffer buffer_;
+  http::request<http::string_body> req_;  // the upgrade request, alive until accepted
+  SubscriptionSet subs_;
+  std::deque<std::string> queue_;
+  std::size_t queuedBytes_ = 0;
+  bool writing_ = false;
+  bool closing_ = false;
+};
+
+class HttpSession : public Session {
+ public:
+  HttpSession(ServerImpl& server, tcp::socket&& socket)
+      : Session(server), stream_(std::move(socket)) {}
+
+  void start() {
+    track(false);
+    net::dispatch(stream_.get_executor(), beast::bind_front_handler(&HttpSession::read, self()));
+  }
+
+  void close() override {
+    net::post(stream_.get_executor(), [self = self()] {
+      self->closing_ = true;
+      if (!self->busy_) self->shutdown();  // else after the answer is written
+    });
+  }
+
+ private:
+  using Response = http::response<http::string_body>;
+
+  std::shared_ptr<HttpSession> self() {
+    return std::static_pointer_cast<HttpSession>(shared_from_this());
+  }
+
+  void read() {
+    parser_.emplace();
+    parser_->body_limit(server_.opt.maxBodyBytes);
+    parser_->header_limit(static_cast<uint32_t>(server_.opt.maxHeaderBytes));
+    stream_.expires_after(server_.opt.httpIdleTimeout);
+    http::async_read(stream_, buffer_, *parser_,
+                     beast::bind_front_handler(&HttpSession::onRead, self()));
+  }
+
+  void onRead(error_code ec, std::size_t) {
+    if (ec == http::error::body_limit) {
+      // Answer so the client learns why, then close without reading the rest.
+      auto res = std::make_unique<Response>(http::status::payload_too_large, 11);
+      RpcError e(code::kInvalidRequest, "request body too large (max " +
+                                            std::to_string(server_.opt.maxBodyBytes) + " bytes)");
+      jsonBody(*res, boost::json::serialize(Dispatcher::errorResponse(nullptr, e)));
+      res->keep_alive(false);
+      busy_ = true;
+      send(std::move(res));
+      return;
+    }
+    if (ec) {
+      // end_of_stream, timeouts, malformed requests, oversized headers: just close.
+      shutdown();
+      return;
+    }
+    busy_ = true;
+    http::request<http::string_body> req = parser_->release();
+    if (websocket::is_upgrade(req)) {
+      upgrade(std::move(req));
+      return;
+    }
+    send(std::make_unique<Response>(handle(req)));
+  }
+
+  void upgrade(http::request<http::string_body> req) {
+    auto refuse = [&](http::status status, std::string_view why) {
+      auto res = std::make_unique<Response>(status, req.version());
+      res->set(http::field::content_type, "text/plain");
+      res->body() = std::string(why);
+      res->keep_alive(false);
+      res->prepare_payload();
+      send(std::move(res));
+    };
+    std::string_view origin = req[http::field::origin];
+    // Browsers do not apply CORS to WebSockets, so the server checks the origin itself.
+    if (!origin.empty() && !server_.opt.corsOrigins.empty() && !server_.allowOrigin(origin))
+      return refuse(http::status::forbidden, "origin not allowed\n");
+    if (server_.stopping) return refuse(http::status::service_unavailable, "shutting down\n");
+    std::size_t open;
+    {
+      std::lock_guard lock(server_.mu);
+      open = server_.wsSessions.size();
+    }
+    if (open >= server_.opt.maxWsConnections)
+      return refuse(http::status::service_unavailable, "too many WebSocket connections\n");
+    std::make_shared<WsSession>(server_, std::move(stream_))->start(std::move(req));
+  }
+
+  void jsonBody(Response& res, std::string body) {
+    res.set(http::field::content_type, "application/json");
+    res.body() = std::move(body);
+    res.prepare_payload();
+  }
+
+  Response handle(const http::request<http::string_body>& req) {
+    Response res{http::status::ok, req.version()};
+    res.set(http::field::server, kServerName);
+    res.keep_alive(req.keep_alive());
+    std::optional<std::string> allowed = server_.allowOrigin(req[http::field::origin]);
+    if (allowed) {
+      res.set(http::field::access_control_allow_origin, *allowed);
+      res.set(http::field::vary, "Origin");
+    }
+    auto text = [&](http::status status, std::string body) {
+      res.result(status);
+      res.set(http::field::content_type, "text/plain");
+      res.body() = std::move(body);
+      res.prepare_payload();
+    };
+
+    switch (req.method()) {
+      case http::verb::options: {
+        if (!req[http::field::origin].empty() && !allowed) {
+          text(http::status::forbidden, "origin not allowed\n");
+          break;
+        }
+        res.result(http::status::no_content);
+        res.set(http::field::access_control_allow_methods, "POST, GET, OPTIONS");
+        std::string_view headers = req[http::field::access_control_request_headers];
+        res.set(http::field::access_control_allow_headers,
+                headers.empty() ? std::string_view("Content-Type") : headers);
+        res.set(http::field::access_control_max_age, "600");
+        res.prepare_payload();
+        break;
+      }
+      case http::verb::get: {
+        if (req.target() != "/") {
+          text(http::status::not_found, "not found\n");
+          break;
+        }
+        boost::json::value health = boost::json::object{{"status", "ok"}};
+        if (server_.opt.health) {
+          try {
+            health = server_.opt.health();
+          } catch (const std::exception& e) {
+            res.result(http::status::service_unavailable);
+            health = boost::json::object{{"status", "error"}, {"error", e.what()}};
+          }
+        }
+        jsonBody(res, boost::json::serialize(health));
+        break;
+      }
+      case http::verb::post: {
+        if (!isJsonContentType(req[http::field::content_type])) {
+          text(http::status::unsupported_media_type,
+               "invalid content type, only application/json is supported\n");
+          break;
+        }
+        CallContext ctx{nullptr, server_.opt.maxBatch};
+        if (auto body = server_.dispatcher.handle(req.body(), ctx)) {
+          jsonBody(res, std::move(*body));
+        } else {
+          res.result(http::status::no_content);  // notifications only
+          res.prepare_payload();
+        }
+        break;
+      }
+      default:
+        res.set(http::field::allow, "POST, GET, OPTIONS");
+        text(http::status::method_not_allowed, "method not allowed\n");
+    }
+    return res;
+  }
+
+  void send(std::unique_ptr<Response> res) {
+    res_ = std::move(res);
+    stream_.expires_after(server_.opt.httpIdleTimeout);
+    http::async_write(stream_, *res_, beast::bind_front_handler(&HttpSession::onWrite, self()));
+  }
+
+  void onWrite(error_code ec, std::size_t) {
+    busy_ = false;
+    bool keepAlive = res_->keep_alive();
+    res_.reset();
+    if (ec || !keepAlive || closing_) {
+      lingerClose();
+      return;
+    }
+    read();
+  }
+
+  // Half-close, then read and discard until the peer closes (bounded by a short timer): closing
+  // with unread input would reset the connection and could destroy the answer in flight.
+  void lingerClose() {
+    error_code ignored;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    stream_.expires_after(std::chrono::seconds(2));
+    drain();
+  }
+
+  void drain() {
+    stream_.async_read_some(net::buffer(drain_), [self = self()](error_code ec, std::size_t) {
+      if (ec) {
+        self->shutdown();
+        return;
+      }
+      self->drain();
+    });
+  }
+
+  void shutdown() {
+    error_code ignored;
+    stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
+    stream_.close();
+  }
+
+  beast::tcp_stream stream_;
+  beast::flat_buffer buffer_;
+  std::optional<http::request_parser<http::string_body>> parser_;
+  std::unique_ptr<Response> res_;
+  std::array<char, 4096> drain_;
+  bool busy_ = false;
+  bool closing_ = false;
+};
+
+}  // namespace
+
+void ServerImpl::accept() {
+  acceptor.async_accept(net::make_strand(ioc), [this](error_code ec, tcp::socket socket) {
+    if (!acceptor.is_open() || stopping) return;
+    if (ec) {
+      // Out of descriptors or similar: retry shortly instead of spinning.
+      acceptRetry.expires_after(std::chrono::milliseconds(100));
+      acceptRetry.async_wait([this](error_code e) {
+        if (!e) accept();
+      });
+      return;
+    }
+    std::make_shared<HttpSession>(*this, std::move(socket))->start();
+    accept();
+  });
+}
+
+void ServerImpl::runThread() {
+  // A handler that throws must not take the node down: note it and keep serving.
+  for (;;) {
+    try {
+      ioc.run();
+      return;
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "rpc: unexpected exception in io thread: %s\n", e.what());
+    }
+  }
+}
+
+Server::Server(ServerOptions options, const Dispatcher& dispatcher)
+    : impl_(std::make_unique<ServerImpl>(std::move(options), dispatcher)) {}
+
+Server::~Server() { stop(); }
+
+void Server::start() {
+  if (impl_->started.exchange(true)) throw std::logic_error("rpc server already started");
+  auto& s = *impl_;
+  tcp::endpoint ep{net::ip::make_address(s.opt.bindAddress), s.opt.port};
+  s.acceptor.open(ep.protocol());
+  s.acceptor.set_option(net::socket_base::reuse_address(true));
+  s.acceptor.bind(ep);
+  s.acceptor.listen(net::socket_base::max_listen_connections);
+  s.boundPort = s.acceptor.local_endpoint().port();
+  s.accept();
+  unsigned n = std::max(1u, s.opt.ioThreads);
+  s.threads.reserve(n);
+  for (unsigned i = 0; i < n; ++i) s.threads.emplace_back([&s] { s.runThread(); });
+}
+
+void Server::stop() {
+  auto& s = *impl_;
+  if (!s.started || s.stopping.exchange(true)) return;
+  net::post(s.acceptor.get_executor(), [&s] {
+    error_code ignored;
+    s.acceptor.close(ignored);
+    s.acceptRetry.cancel();
+  });
+  std::vector<std::shared_ptr<Session>> open;
+  {
+    std::lock_guard lock(s.mu);
+    for (auto* map : {&s.httpSessions, &s.wsSessions})
+      for (auto& [id, weak] : *map)
+        if (auto p = weak.lock()) open.push_back(std::move(p));
+  }
+  for (auto& session : open) session->close();
+  open.clear();
+  auto deadline = std::chrono::steady_clock::now() + s.opt.stopGrace;
+  while (s.liveSessions > 0 && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  s.ioc.stop();
+  for (auto& t : s.threads) t.join();
+  s.threads.clear();
+}
+
+uint16_t Server::port() const { return impl_->boundPort; }
+
+void Server::publishBlock(const Block& block, const std::vector<Receipt>& receipts) {
+  auto& s = *impl_;
+  std::vector<std::shared_ptr<Session>> targets;
+  {
+    std::lock_guard lock(s.mu);
+    targets.reserve(s.wsSessions.size());
+    for (auto& [id, weak] : s.wsSessions)
+      if (auto p = weak.lock()) targets.push_back(std::move(p));
+  }
+  if (targets.empty()) return;  // nobody listens: skip rendering
+  auto published = PublishedBlock::make(block, block.header.hash(), receipts);
+  for (auto& t : targets) t->deliver(published);
+}
+
+std::size_t Server::webSocketConnections() const {
+  std::lock_guard lock(impl_->mu);
+  return impl_->wsSessions.size();
+}
+
+}  // namespace tn::rpc

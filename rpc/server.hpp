@@ -1,0 +1,77 @@
+// The JSON-RPC server: HTTP/1.1 POST and WebSocket on one port (Boost.Beast). Beast and Asio stay
+// inside server.cpp; this header is cheap to include.
+//
+// HTTP: POST with a JSON content type → the dispatcher's answer (200, or 204 when the request held
+// only notifications); GET / → a small health JSON; OPTIONS → CORS preflight. A body over the
+// limit is answered 413 with a JSON-RPC error; malformed requests or oversized headers close the
+// connection. WebSocket (upgrade on the same port): requests and eth_subscribe notifications.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <boost/json/value.hpp>
+
+#include "chain/block.hpp"
+#include "rpc/dispatcher.hpp"
+
+namespace tn::rpc {
+
+namespace detail {
+struct ServerImpl;  // server.cpp
+}
+
+struct ServerOptions {
+  std::string bindAddress = "127.0.0.1";
+  uint16_t port = 8545;  // 0: any free port, see Server::port()
+  unsigned ioThreads = 2;
+  std::size_t maxBodyBytes = 5 * 1024 * 1024;  // HTTP body and WebSocket message
+  std::size_t maxHeaderBytes = 16 * 1024;
+  std::size_t maxBatch = 1000;  // requests per batch; more → one -32600 error for the batch
+  // Browser origins allowed to call (CORS) and to open WebSockets. Empty: none, "*": any.
+  std::vector<std::string> corsOrigins;
+  std::size_t maxWsConnections = 100;
+  std::size_t maxSubscriptionsPerConnection = 100;
+  // Unsent bytes a WebSocket connection may hold; a client that reads too slowly is dropped
+  // instead of growing the node's memory.
+  std::size_t maxWsQueueBytes = 16 * 1024 * 1024;
+  std::chrono::seconds httpIdleTimeout{30};  // per request: reading it and writing the answer
+  std::chrono::seconds wsIdleTimeout{120};   // pinged at half; closed without an answer
+  std::chrono::milliseconds stopGrace{2000};  // stop() waits this long for connections to close
+  // Body of GET /; null → {"status":"ok"}. Called on an io thread.
+  std::function<boost::json::value()> health;
+};
+
+class Server {
+ public:
+  // `dispatcher` must outlive the server and must not change while it runs.
+  Server(ServerOptions options, const Dispatcher& dispatcher);
+  ~Server();  // stop()
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  // Binds, listens and starts the io threads. Throws boost::system::system_error when the address
+  // cannot be bound. A server starts once.
+  void start();
+  // Stops accepting, closes every connection (WebSockets with "going away"), waits up to
+  // stopGrace for them, then stops the io threads. Idempotent.
+  void stop();
+  // The bound port (the chosen one when options.port was 0); 0 before start().
+  uint16_t port() const;
+
+  // Called by the node after each commit, from any thread: notifies the newHeads and logs
+  // subscribers. Renders the block once; each connection gets it on its own strand.
+  void publishBlock(const Block& block, const std::vector<Receipt>& receipts);
+
+  std::size_t webSocketConnections() const;
+
+ private:
+  std::unique_ptr<detail::ServerImpl> impl_;
+};
+
+}  // namespace tn::rpc

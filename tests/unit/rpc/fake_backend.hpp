@@ -1,0 +1,224 @@
+// An in-memory Backend for the RPC tests: a short chain of hand-made blocks, fixed fees, and a
+// few scripted behaviours (a reverting call target, an admission error).
+#pragma once
+
+#include <map>
+#include <mutex>
+
+#include "rpc/backend.hpp"
+
+namespace tn::rpc::test {
+
+inline Hash32 filled(uint8_t b) {
+  Hash32 h;
+  h.bytes.fill(b);
+  return h;
+}
+inline Address addr(uint8_t b) {
+  Address a;
+  a.bytes.fill(b);
+  return a;
+}
+
+// Error(string) payload for "no" (selector 08c379a0, offset 0x20, length 2, "no").
+inline Bytes revertNo() {
+  Bytes b = fromHex("0x08c379a0");
+  Bytes word(32, 0);
+  word[31] = 0x20;
+  append(b, word);
+  word[31] = 2;
+  append(b, word);
+  Bytes text(32, 0);
+  text[0] = 'n';
+  text[1] = 'o';
+  append(b, text);
+  return b;
+}
+
+inline const Address kRevertTarget = addr(0xee);
+inline const Address kEmitter = addr(0xaa);
+inline const Hash32 kTopic = filled(0x77);
+
+// A 1559 transaction (chain id 7000) with hand-picked fields.
+inline Transaction makeTx(uint64_t nonce, uint8_t fill) {
+  Transaction tx;
+  tx.type = Transaction::Type::DynamicFee;
+  tx.chainId = 7000;
+  tx.nonce = nonce;
+  tx.maxPriorityFeePerGas = U256(2'000'000'000);
+  tx.maxFeePerGas = U256(30'000'000'000ull);
+  tx.gasLimit = 21000;
+  tx.to = addr(0x11);
+  tx.value = U256(1'000'000'000'000'000'000ull);
+  tx.data = fromHex("0xa9059cbb");
+  tx.yParity = 1;
+  tx.r = U256(0x1234);
+  tx.s = U256(0x5678);
+  tx.hash = filled(fill);
+  tx.sender = addr(0x22);
+  return tx;
+}
+
+// Block n has n % 3 transactions, each with one log from kEmitter (topic kTopic).
+struct FakeChain {
+  std::vector<BlockView> blocks;
+  std::vector<std::vector<Receipt>> receipts;
+
+  explicit FakeChain(uint64_t count) {
+    for (uint64_t n = 0; n < count; ++n) {
+      BlockView b;
+      b.block.header.number = n;
+      b.block.header.timestamp = 1'700'000'000 + n;
+      b.block.header.gasLimit = 30'000'000;
+      b.block.header.baseFeePerGas = U256(1'000'000'000);
+      b.block.header.proposer = addr(0x33);
+      b.hash = filled(static_cast<uint8_t>(0x80 + n));
+      if (n > 0) b.block.header.parentHash = blocks.back().hash;
+      b.size = 600;
+      std::vector<Receipt> rs;
+      for (uint64_t i = 0; i < n % 3; ++i) {
+        Transaction tx = makeTx(i, static_cast<uint8_t>(n * 3 + i + 1));
+        Receipt r;
+        r.txHash = tx.hash;
+        r.type = 2;
+        r.success = true;
+        r.gasUsed = 21000;
+        r.cumulativeGasUsed = 21000 * (i + 1);
+        r.effectiveGasPrice = U256(3'000'000'000ull);
+        r.from = *tx.sender;
+        r.to = tx.to;
+        r.logs.push_back(Log{kEmitter, {kTopic, filled(static_cast<uint8_t>(i))}, Bytes{1, 2}});
+        b.block.transactions.push_back(std::move(tx));
+        rs.push_back(std::move(r));
+      }
+      blocks.push_back(std::move(b));
+      receipts.push_back(std::move(rs));
+    }
+  }
+};
+
+class FakeBackend : public Backend {
+ public:
+  explicit FakeBackend(uint64_t blocks = 10) : chain_(blocks) {}
+
+  FakeChain& chain() { return chain_; }
+
+  uint64_t chainId() const override { return 7000; }
+  std::string clientVersion() const override { return "treasurenetd/v0.1.0-test"; }
+  uint64_t peerCount() const override { return 3; }
+  bool listening() const override { return true; }
+  std::optional<SyncStatus> syncing() const override { return std::nullopt; }
+
+  uint64_t latestBlockNumber() const override { return chain_.blocks.size() - 1; }
+  std::optional<BlockView> blockByNumber(const BlockTag& tag) const override {
+    uint64_t n = latestBlockNumber();
+    if (tag.kind == BlockTag::Kind::Number) n = tag.number;
+    if (tag.kind == BlockTag::Kind::Earliest) n = 0;
+    if (n >= chain_.blocks.size()) return std::nullopt;
+    return chain_.blocks[n];
+  }
+  std::optional<BlockView> blockByHash(const Hash32& hash) const override {
+    for (const auto& b : chain_.blocks)
+      if (b.hash == hash) return b;
+    return std::nullopt;
+  }
+  std::optional<TxView> transaction(const Hash32& hash) const override {
+    for (const auto& b : chain_.blocks) {
+      for (std::size_t i = 0; i < b.block.transactions.size(); ++i) {
+        if (b.block.transactions[i].hash == hash) {
+          return TxView{b.block.transactions[i],
+                        TxLocation{b.hash, b.block.header.number, i, b.block.header.baseFeePerGas}};
+        }
+      }
+    }
+    return std::nullopt;
+  }
+  std::optional<ReceiptView> receipt(const Hash32& hash) const override {
+    for (std::size_t n = 0; n < chain_.blocks.size(); ++n) {
+      const auto& b = chain_.blocks[n];
+      uint64_t logIndex = 0;
+      for (std::size_t i = 0; i < chain_.receipts[n].size(); ++i) {
+        const Receipt& r = chain_.receipts[n][i];
+        if (r.txHash == hash) {
+          return ReceiptView{
+              r, TxLocation{b.hash, b.block.header.number, i, b.block.header.baseFeePerGas},
+              logIndex};
+        }
+        logIndex += r.logs.size();
+      }
+    }
+    return std::nullopt;
+  }
+
+  U256 balance(const Address& a, const BlockTag& tag) const override {
+    checkLatest(tag);
+    return a == addr(0x22) ? U256(5'000'000'000'000'000'000ull) : U256(0);
+  }
+  uint64_t nonce(const Address&, const BlockTag& tag) const override {
+    return tag.kind == BlockTag::Kind::Pending ? 8 : 7;
+  }
+  Bytes code(const Address& a, const BlockTag& tag) const override {
+    checkLatest(tag);
+    return a == kEmitter ? Bytes{0xfe} : Bytes{};
+  }
+
+  U256 gasPrice() const override { return U256(3'000'000'000ull); }
+  U256 maxPriorityFeePerGas() const override { return U256(2'000'000'000); }
+  FeeHistory feeHistory(uint64_t count, uint64_t newest,
+                        const std::vector<double>& pct) const override {
+    FeeHistory h;
+    count = std::min(count, newest + 1);
+    h.oldestBlock = newest + 1 - count;
+    for (uint64_t i = 0; i <= count; ++i) h.baseFeePerGas.push_back(U256(1'000'000'000));
+    for (uint64_t i = 0; i < count; ++i) {
+      h.gasUsedRatio.push_back(0.5);
+      if (!pct.empty()) h.reward.push_back(std::vector<U256>(pct.size(), U256(2'000'000'000)));
+    }
+    return h;
+  }
+
+  Hash32 sendRawTransaction(const Bytes& raw) override {
+    if (raw.empty() || raw[0] != 0x02)
+      throw RpcError(code::kServer, "transaction type not supported");
+    std::lock_guard lock(mu_);
+    sent_.push_back(raw);
+    return keccak256(raw);
+  }
+  CallResult call(const CallRequest& req, const BlockTag& tag) const override {
+    checkLatest(tag);
+    if (req.to == kRevertTarget) return CallResult{revertNo(), true, "no", 21000};
+    return CallResult{req.data, false, "", 21000};  // echoes the calldata
+  }
+  CallResult estimateGas(const CallRequest& req, const BlockTag& tag) const override {
+    CallResult r = call(req, tag);
+    r.gas = 21000 + 16 * req.data.size();
+    return r;
+  }
+
+  std::vector<LogView> logs(const LogQuery& q) const override {
+    std::vector<LogView> out;
+    lastQuery = q;
+    for (std::size_t n = 0; n < chain_.blocks.size(); ++n) {
+      const auto& b = chain_.blocks[n];
+      if (q.blockHash ? b.hash != *q.blockHash : (n < q.fromBlock || n > q.toBlock)) continue;
+      appendBlockLogs(b.block, b.hash, chain_.receipts[n], q.criteria, out, q.limit + 1);
+    }
+    if (q.blockHash && out.empty() && !blockByHash(*q.blockHash))
+      throw RpcError(code::kServer, "unknown block");
+    return out;
+  }
+
+  mutable std::optional<LogQuery> lastQuery;
+
+ private:
+  void checkLatest(const BlockTag& tag) const {
+    if (tag.kind == BlockTag::Kind::Number && tag.number != latestBlockNumber())
+      throw RpcError(code::kServer, "historical state not available");
+  }
+
+  FakeChain chain_;
+  std::mutex mu_;
+  std::vector<Bytes> sent_;
+};
+
+}  // namespace tn::rpc::test
