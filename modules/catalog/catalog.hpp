@@ -9,7 +9,20 @@
 
 namespace tn {
 
+// Fixed module addresses (spec/ABI.md). Modules reach each other's state through the C++ APIs of
+// their headers; these constants say where each one answers calls and emits events.
+inline const Address kRolesAddress = Address::fromU64(0x1000);
+inline const Address kGovernanceAddress = Address::fromU64(0x1001);
+inline const Address kMulSigAddress = Address::fromU64(0x1002);
+inline const Address kParameterInfoAddress = Address::fromU64(0x1003);
+inline const Address kOracleAddress = Address::fromU64(0x1004);
+inline const Address kTatAddress = Address::fromU64(0x1005);
+inline const Address kBidAddress = Address::fromU64(0x1006);
+inline const Address kProducerRegistryAddress = Address::fromU64(0x1007);
+
 // The fee collector and the penalty pool are plain accounts at fixed addresses (spec/ABI.md).
+// The penalty pool is spent only by executed MulSig proposals (proposeToSpendPenaltyPool).
+inline const Address kPenaltyPool = Address::fromU64(0x1008);
 inline const Address kFeeCollector = Address::fromU64(0x1009);
 
 // A registry with the bank as ledger and every standard module added.
