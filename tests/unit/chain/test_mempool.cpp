@@ -4,66 +4,14 @@
 #include <thread>
 
 #include "chain/mempool.hpp"
+#include "tests/unit/chain/test_ledger.hpp"
 
 using namespace tn;
 
 namespace {
 
-// A minimal Ledger for tests: key "a/" ++ address → 8-byte big-endian nonce ++ 32-byte balance.
-class TestLedger final : public Ledger {
- public:
-  struct Account {
-    uint64_t nonce = 0;
-    U256 balance = 0;
-  };
-  static Bytes key(const Address& a) {
-    Bytes k = toBytes("a/");
-    append(k, a.view());
-    return k;
-  }
-  static Account read(const StateReader& s, const Address& a) {
-    Account acct;
-    auto v = s.get(key(a));
-    if (!v) return acct;
-    for (int i = 0; i < 8; ++i) acct.nonce = (acct.nonce << 8) | (*v)[i];
-    acct.balance = u256FromBE(BytesView(*v).subspan(8));
-    return acct;
-  }
-  static void write(Overlay& s, const Address& a, const Account& acct) {
-    Bytes v(8);
-    for (int i = 0; i < 8; ++i) v[i] = uint8_t(acct.nonce >> (56 - 8 * i));
-    append(v, u256ToBE32(acct.balance));
-    s.put(key(a), v);
-  }
-
-  uint64_t nonce(const StateReader& s, const Address& a) const override { return read(s, a).nonce; }
-  U256 balance(const StateReader& s, const Address& a) const override { return read(s, a).balance; }
-  void setNonce(Overlay& s, const Address& a, uint64_t n) const override {
-    Account acct = read(s, a);
-    acct.nonce = n;
-    write(s, a, acct);
-  }
-  void debit(Overlay& s, const Address& a, const U256& amount) const override {
-    Account acct = read(s, a);
-    if (acct.balance < amount) throw Revert("insufficient balance");
-    acct.balance -= amount;
-    write(s, a, acct);
-  }
-  void credit(Overlay& s, const Address& a, const U256& amount) const override {
-    Account acct = read(s, a);
-    acct.balance += amount;
-    write(s, a, acct);
-  }
-};
-
-Hash32 secret(uint32_t n) {
-  Hash32 h;
-  h.bytes[28] = uint8_t(n >> 24);
-  h.bytes[29] = uint8_t(n >> 16);
-  h.bytes[30] = uint8_t(n >> 8);
-  h.bytes[31] = uint8_t(n);
-  return h;
-}
+using test::TestLedger;
+using test::secretKey;
 
 const Address kTo = Address::fromU64(0xbeef);
 constexpr uint64_t kChainId = 7;
@@ -97,11 +45,11 @@ Mempool::TxPtr mk(const Spec& s) {
   if (!s.create) t.to = kTo;
   t.value = s.value;
   t.data = s.data;
-  t.sign(secret(s.key));
+  t.sign(secretKey(s.key));
   return std::make_shared<const Transaction>(std::move(t));
 }
 
-Address who(uint32_t key) { return addressOfSecret(secret(key)); }
+Address who(uint32_t key) { return addressOfSecret(secretKey(key)); }
 
 struct Pool {
   EmptyState empty;
