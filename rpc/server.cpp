@@ -317,8 +317,9 @@ class HttpSession : public Session {
       send(std::move(res));
     };
     std::string_view origin = req[http::field::origin];
-    // Browsers do not apply CORS to WebSockets, so the server checks the origin itself.
-    if (!origin.empty() && !server_.opt.corsOrigins.empty() && !server_.allowOrigin(origin))
+    // Browsers do not apply CORS to WebSockets, so the server checks the origin itself: as for
+    // CORS, an empty list allows no browser page. Clients that send no Origin are not browsers.
+    if (!origin.empty() && !server_.allowOrigin(origin))
       return refuse(http::status::forbidden, "origin not allowed\n");
     if (server_.stopping) return refuse(http::status::service_unavailable, "shutting down\n");
     std::size_t open;

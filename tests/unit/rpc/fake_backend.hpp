@@ -1,13 +1,19 @@
-// An in-memory Backend for the RPC tests: a short chain of hand-made blocks, fixed fees, and a
-// few scripted behaviours (a reverting call target, an admission error).
+// An in-memory Backend for the RPC tests: a short chain of hand-made blocks, fixed fees, a
+// reverting call target, and real transaction admission (decode, sender recovery and the
+// mempool's checks against an in-memory state, as the node does), so the tests see the node's
+// rejection errors.
 #pragma once
 
 #include <map>
-#include <mutex>
 
+#include "chain/mempool.hpp"
 #include "rpc/backend.hpp"
+#include "tests/unit/chain/test_ledger.hpp"
 
 namespace tn::rpc::test {
+
+using tn::test::secretKey;
+using tn::test::TestLedger;
 
 inline Hash32 filled(uint8_t b) {
   Hash32 h;
@@ -39,11 +45,18 @@ inline const Address kRevertTarget = addr(0xee);
 inline const Address kEmitter = addr(0xaa);
 inline const Hash32 kTopic = filled(0x77);
 
+inline constexpr uint64_t kChainId = 7000;
+inline const U256 kBaseFee = U256(1'000'000'000);  // every block's, and the admission base fee
+// The account of secretKey(kFundedKey): 10 UNIT, committed nonce kFundedNonce.
+inline constexpr uint32_t kFundedKey = 1;
+inline constexpr uint64_t kFundedNonce = 5;
+inline const U256 kFundedBalance = U256(10'000'000'000'000'000'000ull);
+
 // A 1559 transaction (chain id 7000) with hand-picked fields.
 inline Transaction makeTx(uint64_t nonce, uint8_t fill) {
   Transaction tx;
   tx.type = Transaction::Type::DynamicFee;
-  tx.chainId = 7000;
+  tx.chainId = kChainId;
   tx.nonce = nonce;
   tx.maxPriorityFeePerGas = U256(2'000'000'000);
   tx.maxFeePerGas = U256(30'000'000'000ull);
@@ -70,7 +83,7 @@ struct FakeChain {
       b.block.header.number = n;
       b.block.header.timestamp = 1'700'000'000 + n;
       b.block.header.gasLimit = 30'000'000;
-      b.block.header.baseFeePerGas = U256(1'000'000'000);
+      b.block.header.baseFeePerGas = kBaseFee;
       b.block.header.proposer = addr(0x33);
       b.hash = filled(static_cast<uint8_t>(0x80 + n));
       if (n > 0) b.block.header.parentHash = blocks.back().hash;
@@ -99,15 +112,20 @@ struct FakeChain {
 
 class FakeBackend : public Backend {
  public:
-  explicit FakeBackend(uint64_t blocks = 10) : chain_(blocks) {}
+  explicit FakeBackend(uint64_t blocks = 10)
+      : chain_(blocks), mempool_(MempoolConfig{kChainId, 1000, 64, 30'000'000}) {
+    TestLedger::write(state_, addressOfSecret(secretKey(kFundedKey)),
+                      {kFundedNonce, kFundedBalance});
+  }
 
   FakeChain& chain() { return chain_; }
+  const Mempool& mempool() const { return mempool_; }
 
-  uint64_t chainId() const override { return 7000; }
+  uint64_t chainId() const override { return kChainId; }
   std::string clientVersion() const override { return "treasurenetd/v0.1.0-test"; }
   uint64_t peerCount() const override { return 3; }
   bool listening() const override { return true; }
-  std::optional<SyncStatus> syncing() const override { return std::nullopt; }
+  std::optional<SyncStatus> syncing() const override { return syncStatus; }
 
   uint64_t latestBlockNumber() const override { return chain_.blocks.size() - 1; }
   std::optional<BlockView> blockByNumber(const BlockTag& tag) const override {
@@ -131,6 +149,7 @@ class FakeBackend : public Backend {
         }
       }
     }
+    if (auto pending = mempool_.get(hash)) return TxView{*pending, std::nullopt};
     return std::nullopt;
   }
   std::optional<ReceiptView> receipt(const Hash32& hash) const override {
@@ -177,12 +196,12 @@ class FakeBackend : public Backend {
     return h;
   }
 
+  // As NodeBackend: decode (size, RLP, EIP-155), recover the sender (signature, high S), then the
+  // mempool's checks (chain id, gas, fees, nonce, funds); each throws TxError.
   Hash32 sendRawTransaction(const Bytes& raw) override {
-    if (raw.empty() || raw[0] != 0x02)
-      throw RpcError(code::kServer, "transaction type not supported");
-    std::lock_guard lock(mu_);
-    sent_.push_back(raw);
-    return keccak256(raw);
+    auto tx = std::make_shared<Transaction>(Transaction::decode(raw));
+    tx->recoverSender();
+    return mempool_.add(tx, state_, ledger_, kBaseFee).hash;
   }
   CallResult call(const CallRequest& req, const BlockTag& tag) const override {
     checkLatest(tag);
@@ -209,6 +228,7 @@ class FakeBackend : public Backend {
   }
 
   mutable std::optional<LogQuery> lastQuery;
+  std::optional<SyncStatus> syncStatus;  // eth_syncing's answer
 
  private:
   void checkLatest(const BlockTag& tag) const {
@@ -217,8 +237,10 @@ class FakeBackend : public Backend {
   }
 
   FakeChain chain_;
-  std::mutex mu_;
-  std::vector<Bytes> sent_;
+  EmptyState empty_;
+  Overlay state_{empty_};
+  TestLedger ledger_;
+  Mempool mempool_;
 };
 
 }  // namespace tn::rpc::test

@@ -1,0 +1,472 @@
+// The Beast server on a loopback ephemeral port: HTTP POST, limits, CORS, health, and WebSocket
+// requests and subscriptions. The only test translation unit that instantiates Beast and Asio.
+#include <doctest/doctest.h>
+
+#include <chrono>
+#include <optional>
+#include <thread>
+
+#include <boost/asio/connect.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/websocket.hpp>
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+
+#include "rpc/eth_api.hpp"
+#include "rpc/server.hpp"
+#include "tests/unit/rpc/fake_backend.hpp"
+
+namespace tn::rpc {
+
+namespace json = boost::json;
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace websocket = beast::websocket;
+namespace net = boost::asio;
+using tcp = net::ip::tcp;
+using beast::error_code;
+using namespace std::chrono_literals;
+using test::addr;
+using test::FakeBackend;
+using test::filled;
+
+namespace {
+
+constexpr const char* kAllowed = "http://allowed.example";
+constexpr const char* kEvil = "http://evil.example";
+
+ServerOptions testOptions() {
+  ServerOptions o;
+  o.port = 0;
+  o.ioThreads = 2;
+  o.maxBodyBytes = 4096;
+  o.maxBatch = 3;
+  o.corsOrigins = {kAllowed};
+  o.stopGrace = 500ms;
+  return o;
+}
+
+// A node's RPC side over the fake backend, listening on an ephemeral loopback port.
+struct Running {
+  FakeBackend be;
+  Dispatcher d;
+  std::unique_ptr<Server> server;
+
+  explicit Running(ServerOptions o = testOptions(), bool withHealth = true) {
+    addEthApi(d, be);
+    if (withHealth) {
+      o.health = [this] {
+        return json::value(json::object{{"status", "ok"}, {"height", be.latestBlockNumber()}});
+      };
+    }
+    server = std::make_unique<Server>(std::move(o), d);
+    server->start();
+    REQUIRE(server->port() != 0);
+  }
+  uint16_t port() const { return server->port(); }
+  void publish(uint64_t n) { server->publishBlock(be.chain().blocks[n].block, be.chain().receipts[n]); }
+};
+
+// Runs an asynchronous operation to completion; a stuck one fails after `limit` instead of
+// hanging the test run.
+template <class Start>
+error_code await(net::io_context& ioc, Start&& start, std::chrono::milliseconds limit = 5000ms) {
+  std::optional<error_code> result;
+  start([&](error_code ec, auto&&...) { result = ec; });
+  ioc.restart();
+  auto deadline = std::chrono::steady_clock::now() + limit;
+  while (!result && std::chrono::steady_clock::now() < deadline)
+    ioc.run_one_until(deadline);
+  return result.value_or(net::error::timed_out);
+}
+
+using Response = http::response<http::string_body>;
+
+// One keep-alive HTTP/1.1 connection.
+class HttpClient {
+ public:
+  explicit HttpClient(uint16_t port) {
+    error_code ec = await(ioc_, [&](auto h) {
+      stream_.async_connect(tcp::endpoint(net::ip::make_address("127.0.0.1"), port), h);
+    });
+    REQUIRE_MESSAGE(!ec, ec.message());
+  }
+
+  Response send(http::verb verb, std::string target, std::string body,
+                std::vector<std::pair<http::field, std::string>> headers) {
+    http::request<http::string_body> req{verb, target, 11};
+    req.set(http::field::host, "127.0.0.1");
+    for (auto& [k, v] : headers) req.set(k, v);
+    req.body() = std::move(body);
+    req.prepare_payload();
+    error_code ec = await(ioc_, [&](auto h) { http::async_write(stream_, req, h); });
+    REQUIRE_MESSAGE(!ec, ec.message());
+    Response res;
+    ec = await(ioc_, [&](auto h) { http::async_read(stream_, buffer_, res, h); });
+    REQUIRE_MESSAGE(!ec, ec.message());
+    return res;
+  }
+  Response post(std::string body, std::vector<std::pair<http::field, std::string>> headers = {}) {
+    headers.emplace_back(http::field::content_type, "application/json");
+    return send(http::verb::post, "/", std::move(body), std::move(headers));
+  }
+  // True when the server has closed its side: the next read ends without data.
+  bool closedByServer() {
+    char byte;
+    error_code ec = await(ioc_, [&](auto h) { stream_.async_read_some(net::buffer(&byte, 1), h); });
+    return ec == net::error::eof || ec == net::error::connection_reset;
+  }
+
+ private:
+  net::io_context ioc_;
+  beast::tcp_stream stream_{ioc_};
+  beast::flat_buffer buffer_;
+};
+
+json::value jsonBody(const Response& res) {
+  CHECK(res[http::field::content_type] == "application/json");
+  return json::parse(res.body());
+}
+
+// A WebSocket client; a read may be left pending across calls so that "nothing arrives within
+// t" can be checked without losing what arrives later.
+class WsClient {
+ public:
+  WsClient(uint16_t port, std::string origin = {}) {
+    error_code ec = await(ioc_, [&](auto h) {
+      beast::get_lowest_layer(ws_).async_connect(
+          tcp::endpoint(net::ip::make_address("127.0.0.1"), port), h);
+    });
+    REQUIRE_MESSAGE(!ec, ec.message());
+    ws_.set_option(websocket::stream_base::decorator([origin](websocket::request_type& req) {
+      if (!origin.empty()) req.set(http::field::origin, origin);
+    }));
+    handshake = await(ioc_, [&](auto h) { ws_.async_handshake(response, "127.0.0.1", "/", h); });
+  }
+
+  void send(const std::string& text) {
+    ws_.text(true);
+    error_code ec = await(ioc_, [&](auto h) { ws_.async_write(net::buffer(text), h); });
+    REQUIRE_MESSAGE(!ec, ec.message());
+  }
+  // The next message, or nullopt when none arrives within `limit` or the connection ended
+  // (then `error` says why).
+  std::optional<std::string> read(std::chrono::milliseconds limit = 5000ms) {
+    if (!reading_) {
+      reading_ = true;
+      done_.reset();
+      ws_.async_read(buffer_, [this](error_code ec, std::size_t) { done_ = ec; });
+    }
+    ioc_.restart();
+    auto deadline = std::chrono::steady_clock::now() + limit;
+    while (!done_ && std::chrono::steady_clock::now() < deadline) ioc_.run_one_until(deadline);
+    if (!done_) return std::nullopt;
+    reading_ = false;
+    error = *done_;
+    if (error) return std::nullopt;
+    std::string text = beast::buffers_to_string(buffer_.data());
+    buffer_.consume(buffer_.size());
+    return text;
+  }
+  json::value readJson() {
+    auto m = read();
+    REQUIRE_MESSAGE(m.has_value(), error.message());
+    return json::parse(*m);
+  }
+  json::value call(const std::string& request) {
+    send(request);
+    return readJson();
+  }
+  websocket::close_reason closeReason() const { return ws_.reason(); }
+
+  error_code handshake;
+  websocket::response_type response;
+  error_code error;
+
+ private:
+  net::io_context ioc_;
+  websocket::stream<beast::tcp_stream> ws_{ioc_};
+  beast::flat_buffer buffer_;
+  bool reading_ = false;
+  std::optional<error_code> done_;
+};
+
+std::string request(int id, std::string_view method, std::string_view params = "[]") {
+  return R"({"jsonrpc":"2.0","id":)" + std::to_string(id) + R"(,"method":")" + std::string(method) +
+         R"(","params":)" + std::string(params) + "}";
+}
+
+}  // namespace
+
+TEST_SUITE("rpc server") {
+
+TEST_CASE("HTTP POST: requests on a keep-alive connection, batches and notifications") {
+  Running node;
+  HttpClient c(node.port());
+  Response res = c.post(request(1, "eth_blockNumber"));
+  CHECK(res.result() == http::status::ok);
+  CHECK(res[http::field::server] == "treasurenetd");
+  CHECK(jsonBody(res) == json::parse(R"({"jsonrpc":"2.0","id":1,"result":"0x9"})"));
+  CHECK(res.keep_alive());
+
+  res = c.post("[" + request(1, "eth_chainId") + "," + request(2, "net_version") + "]",
+               {{http::field::content_type, "application/json; charset=utf-8"}});
+  CHECK(jsonBody(res) == json::parse(R"([{"jsonrpc":"2.0","id":1,"result":"0x1b58"},
+                                         {"jsonrpc":"2.0","id":2,"result":"7000"}])"));
+
+  // maxBatch is 3.
+  res = c.post("[" + request(1, "eth_chainId") + "," + request(2, "eth_chainId") + "," +
+               request(3, "eth_chainId") + "," + request(4, "eth_chainId") + "]");
+  json::value tooMany = jsonBody(res);
+  CHECK(tooMany.at("error").at("code") == -32600);
+  CHECK(tooMany.at("error").at("message") == "batch too large: 4 requests, max 3");
+
+  // Notifications only: 204 without a body.
+  res = c.post(R"({"jsonrpc":"2.0","method":"eth_chainId"})");
+  CHECK(res.result() == http::status::no_content);
+  CHECK(res.body().empty());
+
+  res = c.post("{oops");
+  CHECK(res.result() == http::status::ok);
+  CHECK(jsonBody(res).at("error").at("code") == -32700);
+
+  // No notifications over HTTP.
+  CHECK(jsonBody(c.post(request(5, "eth_subscribe", R"(["newHeads"])"))).at("error").at("code") ==
+        -32601);
+
+  // Only JSON content types.
+  res = c.send(http::verb::post, "/", request(6, "eth_chainId"),
+               {{http::field::content_type, "text/plain"}});
+  CHECK(res.result() == http::status::unsupported_media_type);
+  res = c.send(http::verb::post, "/", request(6, "eth_chainId"), {});
+  CHECK(res.result() == http::status::unsupported_media_type);
+}
+
+TEST_CASE("HTTP body-size limit: 413 with a JSON-RPC error, then the connection closes") {
+  Running node;  // maxBodyBytes 4096
+  auto sha3 = [](std::size_t bodySize) {
+    const std::string head = R"({"jsonrpc":"2.0","id":1,"method":"web3_sha3","params":["0x)";
+    std::size_t digits = bodySize - head.size() - 3;  // 3: "]}
+    const std::string pad = digits % 2 ? " " : "";     // hex data has an even number of digits
+    digits -= pad.size();
+    return head + std::string(digits, 'a') + "\"" + pad + "]}";
+  };
+  HttpClient ok(node.port());
+  const std::string atLimit = sha3(4096);
+  REQUIRE(atLimit.size() == 4096);
+  Response res = ok.post(atLimit);
+  CHECK(res.result() == http::status::ok);
+  CHECK(jsonBody(res).at("result").is_string());
+
+  HttpClient c(node.port());
+  res = c.post(sha3(5000));
+  CHECK(res.result() == http::status::payload_too_large);
+  const json::value tooLarge = json::parse(
+      R"j({"jsonrpc":"2.0","id":null,"error":{"code":-32600,"message":"request body too large (max 4096 bytes)"}})j");
+  CHECK(jsonBody(res) == tooLarge);
+  CHECK_FALSE(res.keep_alive());
+  CHECK(c.closedByServer());
+}
+
+TEST_CASE("CORS: preflight and response headers for the configured origins") {
+  Running node;  // corsOrigins: http://allowed.example
+  HttpClient c(node.port());
+  Response res = c.send(http::verb::options, "/", "",
+                        {{http::field::origin, kAllowed},
+                         {http::field::access_control_request_method, "POST"},
+                         {http::field::access_control_request_headers, "content-type"}});
+  CHECK(res.result() == http::status::no_content);
+  CHECK(res[http::field::access_control_allow_origin] == kAllowed);
+  CHECK(res[http::field::access_control_allow_methods].find("POST") != std::string_view::npos);
+  CHECK(res[http::field::access_control_allow_headers] == "content-type");
+  CHECK(res[http::field::access_control_max_age] == "600");
+  CHECK(res[http::field::vary] == "Origin");
+
+  res = c.send(http::verb::options, "/", "",
+               {{http::field::origin, kEvil}, {http::field::access_control_request_method, "POST"}});
+  CHECK(res.result() == http::status::forbidden);
+  CHECK(res.count(http::field::access_control_allow_origin) == 0);
+
+  res = c.post(request(1, "eth_chainId"), {{http::field::origin, kAllowed}});
+  CHECK(res[http::field::access_control_allow_origin] == kAllowed);
+  res = c.post(request(1, "eth_chainId"), {{http::field::origin, kEvil}});
+  CHECK(res.result() == http::status::ok);  // answered, but a browser will not show it
+  CHECK(res.count(http::field::access_control_allow_origin) == 0);
+  res = c.post(request(1, "eth_chainId"));
+  CHECK(res.count(http::field::access_control_allow_origin) == 0);
+
+  ServerOptions any = testOptions();
+  any.corsOrigins = {"*"};
+  Running anyNode(any);
+  HttpClient o(anyNode.port());
+  res = o.send(http::verb::options, "/", "", {{http::field::origin, kEvil}});
+  CHECK(res.result() == http::status::no_content);
+  CHECK(res[http::field::access_control_allow_origin] == "*");
+
+  ServerOptions none = testOptions();
+  none.corsOrigins = {};
+  Running noneNode(none);
+  HttpClient n(noneNode.port());
+  res = n.send(http::verb::options, "/", "", {{http::field::origin, kAllowed}});
+  CHECK(res.result() == http::status::forbidden);
+}
+
+TEST_CASE("GET / is the health check; other targets and methods are refused") {
+  Running node;
+  HttpClient c(node.port());
+  Response res = c.send(http::verb::get, "/", "", {});
+  CHECK(res.result() == http::status::ok);
+  CHECK(jsonBody(res) == json::parse(R"({"status":"ok","height":9})"));
+  res = c.send(http::verb::get, "/metrics", "", {});
+  CHECK(res.result() == http::status::not_found);
+  res = c.send(http::verb::put, "/", "", {});
+  CHECK(res.result() == http::status::method_not_allowed);
+  CHECK(res[http::field::allow] == "POST, GET, OPTIONS");
+
+  Running plain(testOptions(), false);
+  HttpClient p(plain.port());
+  CHECK(jsonBody(p.send(http::verb::get, "/", "", {})) == json::parse(R"({"status":"ok"})"));
+
+  ServerOptions failing = testOptions();
+  failing.health = []() -> json::value { throw std::runtime_error("database closed"); };
+  Running sick(failing, false);
+  HttpClient s(sick.port());
+  res = s.send(http::verb::get, "/", "", {});
+  CHECK(res.result() == http::status::service_unavailable);
+  CHECK(jsonBody(res) == json::parse(R"({"status":"error","error":"database closed"})"));
+}
+
+TEST_CASE("WebSocket: requests, subscriptions and notifications after publishBlock") {
+  Running node;
+  WsClient ws(node.port());
+  REQUIRE_MESSAGE(!ws.handshake, ws.handshake.message());
+  CHECK(ws.response.result() == http::status::switching_protocols);
+
+  CHECK(ws.call(request(1, "eth_chainId")) == json::parse(R"({"jsonrpc":"2.0","id":1,"result":"0x1b58"})"));
+  // A notification gets no answer; the next request's answer comes next.
+  ws.send(R"({"jsonrpc":"2.0","method":"eth_chainId"})");
+  CHECK_FALSE(ws.read(200ms).has_value());
+  ws.send(request(2, "eth_blockNumber"));  // the read left pending above gets this answer
+  CHECK(ws.readJson().at("id") == 2);
+  CHECK(ws.call("{oops").at("error").at("code") == -32700);
+
+  json::value heads = ws.call(request(3, "eth_subscribe", R"(["newHeads"])")).at("result");
+  REQUIRE(heads.is_string());
+  json::value logs = ws.call(request(4, "eth_subscribe", R"(["logs",{"address":")" + addr(0xaa).hex() +
+                                                             R"(","topics":[null,")" +
+                                                             filled(0x01).hex() + R"("]}])"))
+                         .at("result");
+  REQUIRE(logs.is_string());
+  CHECK(node.server->webSocketConnections() == 1);
+
+  // Block 5: a head, and its second log matches the logs subscription.
+  node.publish(5);
+  const Hash32 hash5 = node.be.chain().blocks[5].block.header.hash();
+  json::value head = ws.readJson();
+  CHECK(head.at("jsonrpc") == "2.0");
+  CHECK(head.at("method") == "eth_subscription");
+  CHECK_FALSE(head.as_object().contains("id"));
+  CHECK(head.at("params").at("subscription") == heads);
+  CHECK(head.at("params").at("result").at("number") == "0x5");
+  CHECK(head.at("params").at("result").at("hash") == json::value(hash5.hex()));
+  json::value log = ws.readJson();
+  CHECK(log.at("params").at("subscription") == logs);
+  const json::value expectedLog{{"address", addr(0xaa).hex()},
+                                {"topics", json::array{filled(0x77).hex(), filled(0x01).hex()}},
+                                {"data", "0x0102"},
+                                {"blockNumber", "0x5"},
+                                {"transactionHash", filled(0x11).hex()},
+                                {"transactionIndex", "0x1"},
+                                {"blockHash", hash5.hex()},  // the header's hash, as published
+                                {"logIndex", "0x1"},
+                                {"removed", false}};
+  CHECK(log.at("params").at("result") == expectedLog);
+
+  // Unsubscribe newHeads in a batch; block 3 (no logs) then sends nothing.
+  CHECK(ws.call("[" + request(5, "eth_unsubscribe", "[" + json::serialize(heads) + "]") + "]") ==
+        json::parse(R"([{"jsonrpc":"2.0","id":5,"result":true}])"));
+  node.publish(3);
+  CHECK_FALSE(ws.read(300ms).has_value());
+  node.publish(8);
+  json::value log8 = ws.readJson();
+  CHECK(log8.at("params").at("subscription") == logs);
+  CHECK(log8.at("params").at("result").at("blockNumber") == "0x8");
+  CHECK(log8.at("params").at("result").at("transactionHash") == json::value(filled(26).hex()));
+}
+
+TEST_CASE("WebSocket origins, message size limit and connection cap") {
+  {
+    Running node;  // corsOrigins: http://allowed.example
+    WsClient allowed(node.port(), kAllowed);
+    CHECK_MESSAGE(!allowed.handshake, allowed.handshake.message());
+    WsClient noOrigin(node.port());  // not a browser
+    CHECK_MESSAGE(!noOrigin.handshake, noOrigin.handshake.message());
+    WsClient evil(node.port(), kEvil);
+    CHECK(evil.handshake.failed());
+    CHECK(evil.response.result() == http::status::forbidden);
+  }
+  {
+    // No origins configured: no browser page may open a WebSocket (as for CORS).
+    ServerOptions none = testOptions();
+    none.corsOrigins = {};
+    Running node(none);
+    WsClient evil(node.port(), kEvil);
+    CHECK(evil.handshake.failed());
+    CHECK(evil.response.result() == http::status::forbidden);
+    WsClient noOrigin(node.port());
+    CHECK_MESSAGE(!noOrigin.handshake, noOrigin.handshake.message());
+  }
+  {
+    ServerOptions any = testOptions();
+    any.corsOrigins = {"*"};
+    Running node(any);
+    WsClient evil(node.port(), kEvil);
+    CHECK_MESSAGE(!evil.handshake, evil.handshake.message());
+  }
+  {
+    Running node;  // maxBodyBytes 4096 holds for WebSocket messages too
+    WsClient ws(node.port());
+    REQUIRE_FALSE(ws.handshake.failed());
+    ws.send(R"({"jsonrpc":"2.0","id":1,"method":"web3_sha3","params":["0x)" + std::string(5000, 'a') +
+            R"("]})");
+    CHECK_FALSE(ws.read().has_value());
+    CHECK(ws.error == websocket::error::closed);
+    CHECK(ws.closeReason().code == websocket::close_code::too_big);
+  }
+  {
+    ServerOptions one = testOptions();
+    one.maxWsConnections = 1;
+    Running node(one);
+    WsClient first(node.port());
+    REQUIRE_FALSE(first.handshake.failed());
+    CHECK(first.call(request(1, "eth_chainId")).at("result") == "0x1b58");
+    WsClient second(node.port());
+    CHECK(second.handshake.failed());
+    CHECK(second.response.result() == http::status::service_unavailable);
+  }
+}
+
+TEST_CASE("stop() closes WebSocket connections with going-away and stops listening") {
+  Running node;
+  WsClient ws(node.port());
+  REQUIRE_FALSE(ws.handshake.failed());
+  CHECK(ws.call(request(1, "eth_chainId")).at("result") == "0x1b58");
+  const uint16_t port = node.port();
+  std::thread stopper([&] { node.server->stop(); });
+  CHECK_FALSE(ws.read().has_value());
+  stopper.join();
+  CHECK(ws.error == websocket::error::closed);
+  CHECK(ws.closeReason().code == websocket::close_code::going_away);
+
+  net::io_context ioc;
+  tcp::socket s(ioc);
+  error_code ec;
+  s.connect(tcp::endpoint(net::ip::make_address("127.0.0.1"), port), ec);
+  CHECK(ec.failed());
+}
+
+}  // TEST_SUITE
+
+}  // namespace tn::rpc
