@@ -8,30 +8,11 @@
 
 namespace tn {
 
-// True once chain/module.hpp offers CallContext::emitAt(emitter, event, args). Until then the
-// log is emitted with the caller's address (topics and data are still right).
-template <class Ctx>
-concept HasEmitAt =
-    requires(Ctx& c, const Address& a, const EventDecl& e, const abi::ValueList& v) {
-      c.emitAt(a, e, v);
-    };
-inline constexpr bool kCanEmitAt = HasEmitAt<CallContext>;
-
-namespace detail {
-template <class Ctx>
-void emitAtImpl(Ctx& ctx, const Address& emitter, const EventDecl& event,
-                const abi::ValueList& args) {
-  if constexpr (HasEmitAt<Ctx>)
-    ctx.emitAt(emitter, event, args);
-  else
-    ctx.emit(event, args);
-}
-}  // namespace detail
-
-// Emits the event `signature` declared by the module at `emitter`.
+// Emits the event `signature` declared by the module at `emitter` (std::logic_error when that
+// module does not declare it).
 inline void emitAt(CallContext& ctx, const Address& emitter, std::string_view signature,
                    const abi::ValueList& args) {
-  detail::emitAtImpl(ctx, emitter, ctx.modules.event(emitter, signature), args);
+  ctx.emitAt(emitter, ctx.modules.event(emitter, signature), args);
 }
 
 }  // namespace tn

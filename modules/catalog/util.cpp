@@ -1,5 +1,7 @@
 #include "modules/catalog/util.hpp"
 
+#include <stdexcept>
+
 #include "modules/catalog/catalog.hpp"
 
 namespace tn::modutil {
@@ -16,6 +18,13 @@ std::vector<CallDecl> ownableCalls(const std::string& initializeSig) {
 std::vector<EventDecl> ownableEvents() {
   return {event("Initialized(uint8)", {false}),
           event("OwnershipTransferred(address,address)", {true, true})};
+}
+
+U256 jsonU256(const boost::json::value& v, std::string_view what) {
+  if (v.is_uint64()) return U256(v.as_uint64());
+  if (v.is_int64() && v.as_int64() >= 0) return U256(uint64_t(v.as_int64()));
+  if (v.is_string()) return u256FromDecimal(std::string_view(v.as_string()));
+  throw std::invalid_argument(std::string(what) + " must be a non-negative integer or decimal string");
 }
 
 }  // namespace tn::modutil

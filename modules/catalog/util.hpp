@@ -3,7 +3,10 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 #include <vector>
+
+#include <boost/json/value.hpp>
 
 #include "chain/module.hpp"
 
@@ -101,5 +104,9 @@ std::vector<EventDecl> ownableEvents();
 inline void appendCalls(std::vector<CallDecl>& to, std::vector<CallDecl> more) {
   for (auto& c : more) to.push_back(std::move(c));
 }
+
+// A genesis number: a non-negative JSON integer or a decimal string. Throws std::invalid_argument
+// naming `what` (e.g. "genesis oracle: currencies.UNIT") otherwise.
+U256 jsonU256(const boost::json::value& v, std::string_view what);
 
 }  // namespace tn::modutil

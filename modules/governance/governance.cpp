@@ -128,11 +128,7 @@ std::vector<EventDecl> ParameterInfoModule::events() { return modutil::ownableEv
 namespace {
 
 U256 jsonU256(const boost::json::value& v, std::string_view what) {
-  if (v.is_uint64()) return U256(v.as_uint64());
-  if (v.is_int64() && v.as_int64() >= 0) return U256(uint64_t(v.as_int64()));
-  if (v.is_string()) return u256FromDecimal(v.as_string());
-  throw std::invalid_argument("genesis parameterinfo: " + std::string(what) +
-                              " must be a non-negative integer or decimal string");
+  return modutil::jsonU256(v, "genesis parameterinfo: " + std::string(what));
 }
 
 }  // namespace

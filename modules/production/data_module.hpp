@@ -33,11 +33,18 @@ class DataModule final : public Module {
   abi::ValueList receiveTrusted(CallContext& ctx, const abi::ValueList& a) const;
   abi::ValueList setProductionData(CallContext& ctx, const abi::ValueList& a) const;
   abi::ValueList getProductionData(CallContext& ctx, const abi::ValueList& a) const;
+  abi::ValueList prepay(CallContext& ctx, const abi::ValueList& a) const;
+  abi::ValueList withdraw(CallContext& ctx, const abi::ValueList& a) const;
+  abi::ValueList marginOf(CallContext& ctx, const abi::ValueList& a) const;
   abi::ValueList clearing(CallContext& ctx, const abi::ValueList& a) const;
   void clearMonth(CallContext& ctx, const kinds::Kind& kind, const Hash32& id, const Well& well,
-                  const abi::Value& month) const;
+                  const U256& yymm) const;
   void clearBlock(CallContext& ctx, const kinds::Kind& kind, const Hash32& id, const Well& well,
                   const U256& number) const;
+
+  // A table entry whose handler is one of the members above.
+  using Member = abi::ValueList (DataModule::*)(CallContext&, const abi::ValueList&) const;
+  CallHandler bind(Member m) const;
 
   Address address_;
   std::string name_;

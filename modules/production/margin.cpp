@@ -4,6 +4,7 @@
 #include <stdexcept>
 
 #include "chain/rlp.hpp"
+#include "modules/catalog/catalog.hpp"
 
 namespace tn::production {
 

@@ -1,5 +1,6 @@
 // Margin (RULES.md §7): UNIT deposited per (owner, kind), held on the kind's data module account
-// (where the executor credits msg.value). State, owned by the data modules:
+// (where the executor credits msg.value); penalties go to the penalty pool (kPenaltyPool,
+// catalog.hpp). State, owned by the data modules:
 //   "production/margin/" ++ data(20) ++ owner(20) -> RLP [balance, debt] (aunit)
 // The coverage rule keeps clearing from ever taking more than the balance, so debt stays 0 in
 // practice; it is kept so that a debt, should one ever be recorded, is paid before anything else.
@@ -10,9 +11,6 @@
 #include "chain/u256.hpp"
 
 namespace tn::production {
-
-// The address that receives penalties (spec/ABI.md); governance spends it.
-inline const Address kPenaltyPool = Address::fromU64(0x1008);
 
 // Expense.Status as marginOf reports it.
 enum class MarginStatus : uint8_t { NotSet = 0, Normal = 1, Abnormal = 2 };

@@ -4,6 +4,7 @@
 #include <stdexcept>
 
 #include "chain/rlp.hpp"
+#include "modules/production/dates.hpp"
 
 namespace tn::production {
 
@@ -34,14 +35,8 @@ Bytes minimal(const U256& v) {
   if (b.empty()) b.push_back(0);  // zero is a value, not an absent key
   return b;
 }
-}  // namespace
 
-Hash32 priceRequestId(const Address& data) {
-  return keccak256(data.view());
-}
-Hash32 trustedRequestId(const Address& data, const Hash32& id) {
-  return keccak256(concat({data.view(), id.view()}));
-}
+}  // namespace
 
 std::optional<U256> loadPrice(const StateReader& state, const Address& data, uint32_t day) {
   auto raw = state.get(priceKey(data, day));
@@ -75,6 +70,20 @@ std::optional<U256> PriceHistory::priceOn(uint32_t day, uint64_t window) const {
   return sum / n;
 }
 
+std::vector<DatedPrice> loadPrices(const StateReader& state, const Address& data, uint32_t fromDay,
+                                   uint32_t toDay) {
+  std::vector<DatedPrice> out;
+  if (fromDay > toDay) return out;
+  auto daysOf = [](uint32_t d) { return daysFromCivil(d / 10'000, d / 100 % 100, d % 100); };
+  const int64_t last = daysOf(toDay);
+  for (int64_t n = daysOf(fromDay); n <= last; ++n) {
+    const CivilDate c = civilFromDays(n);
+    const auto day = uint32_t(c.year * 10'000 + c.month * 100 + c.day);
+    if (auto p = loadPrice(state, data, day)) out.push_back({day, *p});
+  }
+  return out;
+}
+
 std::optional<U256> loadTrusted(const StateReader& state, const Hash32& id, uint32_t month) {
   auto raw = state.get(trustedKey(id, month));
   if (!raw) return std::nullopt;
@@ -85,11 +94,9 @@ void storeTrusted(CallContext& ctx, const Hash32& id, uint32_t month, const U256
   ctx.put(trustedKey(id, month), minimal(amount));
 }
 
-std::optional<MinedBlock> loadBlock(const StateReader& state, const Hash32& id,
-                                    const U256& number) {
-  auto raw = state.get(blockKey(id, number));
-  if (!raw) return std::nullopt;
-  auto f = rlp::decode(*raw).items();
+namespace {
+MinedBlock decodeBlock(BytesView raw) {
+  auto f = rlp::decode(raw).items();
   if (f.size() != 6) throw std::runtime_error("corrupt mined block record");
   MinedBlock b;
   b.blockReward = f[0].toU256();
@@ -101,6 +108,28 @@ std::optional<MinedBlock> loadBlock(const StateReader& state, const Hash32& id,
   b.status = AuditStatus(status);
   b.clearedAt = f[5].toU64();
   return b;
+}
+}  // namespace
+
+std::optional<MinedBlock> loadBlock(const StateReader& state, const Hash32& id,
+                                    const U256& number) {
+  auto raw = state.get(blockKey(id, number));
+  if (!raw) return std::nullopt;
+  return decodeBlock(*raw);
+}
+
+std::vector<BlockEntry> listBlocks(const StateReader& state, const Hash32& id, std::size_t limit,
+                                   const U256& after) {
+  std::vector<BlockEntry> out;
+  if (limit == 0) return out;
+  const Bytes prefix = concat({asBytes(kBlockPrefix), id.view()});
+  state.scan(prefix, [&](BytesView key, BytesView value) {
+    const U256 number = u256FromBE(key.subspan(prefix.size()));
+    if (number <= after) return true;
+    out.push_back({number, decodeBlock(value)});
+    return out.size() < limit;
+  });
+  return out;
 }
 
 void storeBlock(CallContext& ctx, const Hash32& id, const U256& number, const MinedBlock& b) {

@@ -20,10 +20,8 @@ namespace tn::production {
 // IProductionData.ProduceDataStatus, for months and mined blocks.
 enum class AuditStatus : uint8_t { Unaudited = 0, Finished = 1, Failed = 2 };
 
-// Deterministic oracle request ids (spec/ABI.md): keccak256(data address) for prices,
-// keccak256(data address ++ uniqueId) for a well's trusted data.
-Hash32 priceRequestId(const Address& data);
-Hash32 trustedRequestId(const Address& data, const Hash32& id);
+// The deterministic oracle request ids that receiveAssetValue / receiveTrustedProductionData
+// require are oracle::assetValueRequestId(data) and oracle::trustedDataRequestId(data, id).
 
 std::optional<U256> loadPrice(const StateReader& state, const Address& data, uint32_t yyyymmdd);
 void storePrice(CallContext& ctx, const Address& data, uint32_t yyyymmdd, const U256& price);
@@ -45,6 +43,11 @@ class PriceHistory {
   std::vector<DatedPrice> prices_;
 };
 
+// The prices fed for the days from `fromDay` to `toDay` (YYYYMMDD, inclusive), ascending: one
+// point read per calendar day of the range, so callers bound the range.
+std::vector<DatedPrice> loadPrices(const StateReader& state, const Address& data, uint32_t fromDay,
+                                   uint32_t toDay);
+
 std::optional<U256> loadTrusted(const StateReader& state, const Hash32& id, uint32_t yyyymm);
 void storeTrusted(CallContext& ctx, const Hash32& id, uint32_t yyyymm, const U256& amount);
 
@@ -57,5 +60,13 @@ struct MinedBlock {
 };
 std::optional<MinedBlock> loadBlock(const StateReader& state, const Hash32& id, const U256& number);
 void storeBlock(CallContext& ctx, const Hash32& id, const U256& number, const MinedBlock& b);
+// A digital well's mined-block records, ascending by block number, at most `limit`, only numbers
+// above `after`.
+struct BlockEntry {
+  U256 number;
+  MinedBlock block;
+};
+std::vector<BlockEntry> listBlocks(const StateReader& state, const Hash32& id, std::size_t limit,
+                                   const U256& after = 0);
 
 }  // namespace tn::production

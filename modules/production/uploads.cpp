@@ -20,12 +20,9 @@ Bytes dayKey(const Hash32& id, uint32_t day) {
   k.push_back(uint8_t(day % 100));
   return k;
 }
-}  // namespace
 
-std::optional<MonthRecord> loadMonth(const StateReader& state, const Hash32& id, uint32_t month) {
-  auto raw = state.get(concat({asBytes(kMonthPrefix), monthSuffix(id, month)}));
-  if (!raw) return std::nullopt;
-  auto f = rlp::decode(*raw).items();
+MonthRecord decodeMonth(BytesView raw) {
+  auto f = rlp::decode(raw).items();
   if (f.size() != 7) throw std::runtime_error("corrupt month record");
   MonthRecord m;
   m.uploaded = f[0].toU256();
@@ -38,6 +35,28 @@ std::optional<MonthRecord> loadMonth(const StateReader& state, const Hash32& id,
   m.penalty = f[5].toU256();
   m.clearedAt = f[6].toU64();
   return m;
+}
+}  // namespace
+
+std::optional<MonthRecord> loadMonth(const StateReader& state, const Hash32& id, uint32_t month) {
+  auto raw = state.get(concat({asBytes(kMonthPrefix), monthSuffix(id, month)}));
+  if (!raw) return std::nullopt;
+  return decodeMonth(*raw);
+}
+
+std::vector<MonthEntry> listMonths(const StateReader& state, const Hash32& id, std::size_t limit,
+                                   uint32_t after) {
+  std::vector<MonthEntry> out;
+  if (limit == 0) return out;
+  const Bytes prefix = concat({asBytes(kMonthPrefix), id.view()});
+  state.scan(prefix, [&](BytesView key, BytesView value) {
+    BytesView m = key.subspan(prefix.size());
+    const uint32_t month = uint32_t(m[0]) << 24 | uint32_t(m[1]) << 16 | uint32_t(m[2]) << 8 | m[3];
+    if (month <= after) return true;
+    out.push_back({month, decodeMonth(value)});
+    return out.size() < limit;
+  });
+  return out;
 }
 
 void storeMonth(CallContext& ctx, const Hash32& id, uint32_t month, const MonthRecord& m) {

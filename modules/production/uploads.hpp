@@ -40,4 +40,12 @@ void storeDay(CallContext& ctx, const Hash32& id, uint32_t yyyymmdd, const U256&
 // The uploaded days of a month, ascending.
 std::vector<DayAmount> loadDays(const StateReader& state, const Hash32& id, uint32_t yyyymm);
 
+// The month records of a well, ascending, at most `limit`, only months above `after` (YYYYMM).
+struct MonthEntry {
+  uint32_t month;  // YYYYMM
+  MonthRecord record;
+};
+std::vector<MonthEntry> listMonths(const StateReader& state, const Hash32& id, std::size_t limit,
+                                   uint32_t after = 0);
+
 }  // namespace tn::production

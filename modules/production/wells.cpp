@@ -1,6 +1,7 @@
 #include "modules/production/wells.hpp"
 
 #include <stdexcept>
+#include <string_view>
 
 #include "chain/rlp.hpp"
 
@@ -9,9 +10,44 @@ namespace tn::production {
 namespace {
 constexpr std::string_view kWellPrefix = "production/well/";
 constexpr std::string_view kSharePrefix = "production/share/";
+constexpr std::string_view kOwnerIndex = "production/ix/o/";
+constexpr std::string_view kKindIndex = "production/ix/k/";
+constexpr std::string_view kKindStatusIndex = "production/ix/ks/";
+constexpr std::string_view kStatusIndex = "production/ix/s/";
+const Bytes kMark{1};
 
 Bytes shareKey(const Hash32& id, const Address& who) {
   return concat({asBytes(kSharePrefix), id.view(), who.view()});
+}
+
+// Kind names are length-prefixed so that no kind's range contains another's ("OIL", "OILX").
+Bytes kindPart(std::string_view kind) {
+  if (kind.size() > 255) throw std::invalid_argument("asset kind name too long");
+  Bytes b{uint8_t(kind.size())};
+  append(b, asBytes(kind));
+  return b;
+}
+Bytes statusPart(WellStatus s) {
+  return Bytes{uint8_t(s)};
+}
+
+Bytes ownerPrefix(const Address& owner) {
+  return concat({asBytes(kOwnerIndex), owner.view()});
+}
+Bytes kindPrefix(std::string_view kind) {
+  return concat({asBytes(kKindIndex), kindPart(kind)});
+}
+Bytes kindStatusPrefix(std::string_view kind, WellStatus s) {
+  return concat({asBytes(kKindStatusIndex), kindPart(kind), statusPart(s)});
+}
+Bytes statusPrefix(WellStatus s) {
+  return concat({asBytes(kStatusIndex), statusPart(s)});
+}
+
+// The index keys of a well in one status (the owner and kind keys do not depend on it).
+std::vector<Bytes> statusKeys(const Hash32& id, const Well& w) {
+  return {concat({kindStatusPrefix(w.kind, w.status), id.view()}),
+          concat({statusPrefix(w.status), id.view()})};
 }
 }  // namespace
 
@@ -44,7 +80,45 @@ void storeWell(CallContext& ctx, const Hash32& id, const Well& w) {
   e.str(w.kind).str(w.nickname).bytes(w.owner.view()).uint(w.api).uint(w.sulphur).str(w.account);
   e.uint(uint64_t(w.status)).uint(w.validUntil);
   e.endList(m);
+  const std::optional<Well> old = loadWell(ctx.state(), id);
+  if (old && (old->owner != w.owner || old->kind != w.kind))
+    throw std::logic_error("a well's owner and kind never change");
   ctx.put(wellKey(id), e.out());
+  if (!old) {
+    ctx.put(concat({ownerPrefix(w.owner), id.view()}), kMark);
+    ctx.put(concat({kindPrefix(w.kind), id.view()}), kMark);
+  } else if (old->status != w.status) {
+    for (const Bytes& k : statusKeys(id, *old)) ctx.erase(k);
+  }
+  if (!old || old->status != w.status)
+    for (const Bytes& k : statusKeys(id, w)) ctx.put(k, kMark);
+}
+
+std::vector<WellEntry> listWells(const StateReader& state, const WellFilter& f, std::size_t limit,
+                                 const std::optional<Hash32>& after) {
+  Bytes prefix;
+  if (f.owner)
+    prefix = ownerPrefix(*f.owner);
+  else if (f.kind && f.status)
+    prefix = kindStatusPrefix(*f.kind, *f.status);
+  else if (f.kind)
+    prefix = kindPrefix(*f.kind);
+  else if (f.status)
+    prefix = statusPrefix(*f.status);
+  else
+    prefix = toBytes(kWellPrefix);
+  std::vector<WellEntry> out;
+  if (limit == 0) return out;
+  state.scan(prefix, [&](BytesView key, BytesView) {
+    const Hash32 id = Hash32::fromView(key.subspan(prefix.size(), 32));
+    if (after && !(*after < id)) return true;
+    std::optional<Well> w = loadWell(state, id);
+    if (!w) throw std::runtime_error("well index names a missing well");
+    if ((f.kind && w->kind != *f.kind) || (f.status && w->status != *f.status)) return true;
+    out.push_back({id, std::move(*w)});
+    return out.size() < limit;
+  });
+  return out;
 }
 
 std::vector<Holder> loadHolders(const StateReader& state, const Hash32& id) {

@@ -3,6 +3,12 @@
 //   "production/well/"  ++ id(32)            -> RLP [kind, nickname, owner, api, sulphur, account,
 //                                                    status, validUntil]
 //   "production/share/" ++ id(32) ++ addr(20) -> ratio (whole percent, minimal big-endian)
+// and the indexes that let queries list wells without scanning all of them (values are 0x01):
+//   "production/ix/o/"  ++ owner(20) ++ id(32)
+//   "production/ix/k/"  ++ len(1) ++ kind ++ id(32)
+//   "production/ix/ks/" ++ len(1) ++ kind ++ status(1) ++ id(32)
+//   "production/ix/s/"  ++ status(1) ++ id(32)
+// storeWell keeps them in step with the record (owner and kind never change; status does).
 #pragma once
 
 #include <optional>
@@ -31,7 +37,23 @@ struct Well {
 
 Bytes wellKey(const Hash32& id);
 std::optional<Well> loadWell(const StateReader& state, const Hash32& id);
+// Writes the record and updates the owner/kind/status indexes.
 void storeWell(CallContext& ctx, const Hash32& id, const Well& well);
+
+// Wells matching every given field, in ascending uniqueId order, at most `limit` of them and
+// only ids above `after` (the last id of the previous page). Reads one index range: the owner's
+// when an owner is given, else kind+status, kind or status, else all wells.
+struct WellFilter {
+  std::optional<Address> owner;
+  std::optional<std::string> kind;
+  std::optional<WellStatus> status;
+};
+struct WellEntry {
+  Hash32 id;
+  Well well;
+};
+std::vector<WellEntry> listWells(const StateReader& state, const WellFilter& filter,
+                                 std::size_t limit, const std::optional<Hash32>& after);
 
 // The owner holds 100 − Σ ratios implicitly; the share percentages are whole numbers.
 inline constexpr uint64_t kMaxPieces = 100;

@@ -1,6 +1,14 @@
 // ProducerRegistry (0x…1007, our addition, spec/ABI.md): producer admission per asset kind
 // (RULES.md §3). Only an Approved producer of a kind may add wells of that kind.
-// State prefix "registry/"; an index by status and kind backs tn_listProducers.
+// State prefix "registry/"; an index by status and kind backs tn_listProducers:
+//   "registry/app/" ++ producer(20) ++ kind            -> RLP [status, name, documentsHash,
+//                                                          reason, updatedAt]
+//   "registry/ik/" ++ len(kind) ++ kind ++ producer(20) -> empty (index: by kind)
+//   "registry/is/" ++ status ++ producer(20) ++ kind    -> empty (index: by status)
+//   "registry/isk/" ++ status ++ len(kind) ++ kind ++ producer(20) -> empty (by status and kind)
+// (len(kind) is one byte: kind names are at most 32 bytes.) Every filter of list() maps to one
+// key range, so listing never walks the applications it does not return, except those before
+// the cursor inside that range.
 #pragma once
 
 #include <optional>
@@ -41,3 +49,15 @@ std::vector<Application> list(const StateReader& state, const ListFilter& filter
                               const std::optional<std::pair<Address, std::string>>& after);
 
 }  // namespace tn::registry
+
+namespace tn {
+
+class ProducerRegistryModule final : public Module {
+ public:
+  std::string name() const override { return "registry"; }
+  Address address() const override;
+  std::vector<CallDecl> calls() override;
+  std::vector<EventDecl> events() override;
+};
+
+}  // namespace tn
