@@ -104,7 +104,14 @@ void ChainStore::writeBlock(Store::Batch& batch, const Block& block,
   Bytes marker = be64(n);
   append(marker, blockHash);
   batch.put(Column::meta, kLastCommitted, marker);
-  store_.write(batch, true);  // the commit point: all of the above or none of it
+  cache_->beginCommit();
+  try {
+    store_.write(batch, true);  // the commit point: all of the above or none of it
+  } catch (...) {
+    cache_->reset();
+    throw;
+  }
+  cache_->committed(changes);
 
   tree_.committed(std::move(update));
   std::lock_guard lock(headMutex_);
@@ -162,10 +169,6 @@ std::optional<boost::json::value> ChainStore::genesisJson() const {
   auto v = store_.get(Column::meta, kGenesis);
   if (!v) return std::nullopt;
   return boost::json::parse(asChars(*v));
-}
-
-std::shared_ptr<const StateReader> ChainStore::state() const {
-  return std::make_shared<StoreStateReader>(store_.snapshot());
 }
 
 StateTree::Proof ChainStore::prove(BytesView key) const { return tree_.prove(key); }

@@ -10,6 +10,7 @@
 #include "chain/block.hpp"
 #include "chain/executor.hpp"
 #include "state/smt.hpp"
+#include "state/state_cache.hpp"
 #include "state/store.hpp"
 
 namespace tn {
@@ -69,8 +70,8 @@ class ChainStore {
   std::optional<TxLocation> txLocation(const Hash32& txHash) const;
   std::optional<boost::json::value> genesisJson() const;
 
-  // Latest committed state (a consistent snapshot).
-  std::shared_ptr<const StateReader> state() const;
+  // Latest committed state (a consistent snapshot; hot keys are served from the state cache).
+  std::shared_ptr<const StateReader> state() const { return cache_->reader(store_); }
   // Matching logs in block order, at most limits.maxResults of them (callers ask for one more
   // than they allow to detect an oversized query). Throws LimitExceeded on a too-large range.
   std::vector<LogEntry> logs(const LogFilter& filter, const LogQueryLimits& limits) const;
@@ -85,6 +86,7 @@ class ChainStore {
 
   Store store_;
   StateTree tree_;
+  std::shared_ptr<StateCache> cache_ = std::make_shared<StateCache>();
   mutable std::mutex headMutex_;
   std::optional<BlockHeader> head_;
   Hash32 headHash_;

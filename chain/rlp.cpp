@@ -1,24 +1,24 @@
 #include "chain/rlp.hpp"
 
+#include <limits>
 #include <string>
 
 namespace tn::rlp {
 namespace {
 
-// Big-endian length without leading zeros, as the long forms carry it.
-Bytes lengthBytes(std::size_t n) {
-  Bytes out;
-  for (; n; n >>= 8) out.insert(out.begin(), static_cast<uint8_t>(n & 0xff));
-  return out;
-}
-
-// The prefix for a payload of `len` bytes; `shortBase` is 0x80 (string) or 0xc0 (list).
-Bytes header(std::size_t len, uint8_t shortBase) {
-  if (len <= 55) return Bytes{static_cast<uint8_t>(shortBase + len)};
-  Bytes lb = lengthBytes(len);
-  Bytes out{static_cast<uint8_t>(shortBase + 55 + lb.size())};
-  append(out, lb);
-  return out;
+// The prefix for a payload of `len` bytes, written to `buf` (at most 9 bytes); returns its size.
+// `shortBase` is 0x80 (string) or 0xc0 (list); the long forms carry the length big-endian
+// without leading zeros. No allocation: encoders call this for every item.
+std::size_t header(std::size_t len, uint8_t shortBase, uint8_t* buf) {
+  if (len <= 55) {
+    buf[0] = static_cast<uint8_t>(shortBase + len);
+    return 1;
+  }
+  std::size_t n = 0;
+  for (std::size_t l = len; l; l >>= 8) ++n;
+  buf[0] = static_cast<uint8_t>(shortBase + 55 + n);
+  for (std::size_t i = 0; i < n; ++i) buf[n - i] = static_cast<uint8_t>(len >> (8 * i));
+  return 1 + n;
 }
 
 }  // namespace
@@ -27,13 +27,20 @@ Encoder& Encoder::bytes(BytesView b) {
   if (b.size() == 1 && b[0] < 0x80) {
     out_.push_back(b[0]);  // a single low byte is its own encoding
   } else {
-    append(out_, header(b.size(), 0x80));
+    uint8_t h[9];
+    std::size_t n = header(b.size(), 0x80, h);
+    out_.insert(out_.end(), h, h + n);
     append(out_, b);
   }
   return *this;
 }
 
-Encoder& Encoder::uint(const U256& v) { return bytes(u256ToBEMinimal(v)); }
+Encoder& Encoder::uint(const U256& v) {
+  if (v <= std::numeric_limits<uint64_t>::max()) return uint(static_cast<uint64_t>(v));
+  uint8_t buf[32];
+  uint8_t* end = boost::multiprecision::export_bits(v, buf, 8, true);  // minimal, big-endian
+  return bytes(BytesView(buf, static_cast<std::size_t>(end - buf)));
+}
 
 Encoder& Encoder::uint(uint64_t v) {
   uint8_t buf[8];
@@ -52,8 +59,9 @@ std::size_t Encoder::beginList() { return out_.size(); }
 void Encoder::endList(std::size_t mark) {
   if (mark > out_.size()) throw Error("rlp: endList mark past the end of the output");
   // The payload length is only known now, so the header is inserted in front of it.
-  Bytes h = header(out_.size() - mark, 0xc0);
-  out_.insert(out_.begin() + static_cast<std::ptrdiff_t>(mark), h.begin(), h.end());
+  uint8_t h[9];
+  std::size_t n = header(out_.size() - mark, 0xc0, h);
+  out_.insert(out_.begin() + static_cast<std::ptrdiff_t>(mark), h, h + n);
 }
 
 // Reads one item's prefix and bounds; a list's payload is not looked into.

@@ -19,10 +19,10 @@ FixedBytes<32> u256ToBE32(const U256& v) {
 }
 
 Bytes u256ToBEMinimal(const U256& v) {
-  Bytes out;
-  if (v == 0) return out;
-  boost::multiprecision::export_bits(v, std::back_inserter(out), 8, true);
-  return out;
+  if (v == 0) return {};
+  uint8_t buf[32];
+  uint8_t* end = boost::multiprecision::export_bits(v, buf, 8, true);  // no leading zero bytes
+  return Bytes(buf, end);
 }
 
 std::string toQuantity(const U256& v) {

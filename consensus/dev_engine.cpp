@@ -50,9 +50,7 @@ bool DevEngine::sealOnce() {
   for (const auto& [tx, why] : sealed.dropped)
     if (why != kBlockFull)
       std::fprintf(stderr, "dropped transaction %s: %s\n", tx->hash.hex().c_str(), why.c_str());
-  Block block = sealed.block;
-  std::vector<Receipt> receipts = sealed.receipts;
-  commitSealed(chain_, sealed);
+  commitSealed(chain_, sealed);  // keeps sealed.block and sealed.receipts for the listeners
   auto newState = chain_.state();
   // Included and invalid transactions leave the pool; those that did not fit wait for the next block.
   std::vector<std::shared_ptr<const Transaction>> done;
@@ -63,7 +61,7 @@ bool DevEngine::sealOnce() {
   for (const auto& tx : txs)
     if (!postponed.count(tx->hash)) done.push_back(tx);
   mempool_.removeCommitted(done, *newState, ledger);
-  for (const auto& l : listeners_) l(block, receipts);
+  for (const auto& l : listeners_) l(sealed.block, sealed.receipts);
   return true;
 }
 

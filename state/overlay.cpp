@@ -41,17 +41,30 @@ void Overlay::scan(BytesView prefix, const ScanFn& fn) const {
   }
 }
 
-void Overlay::put(BytesView key, BytesView value) {
-  writes_.insert_or_assign(Bytes(key.begin(), key.end()), Bytes(value.begin(), value.end()));
+// The entry for `key`, created (as a deletion) if absent. A rewritten key, the usual case for
+// account records, reuses its node and key bytes instead of allocating them again.
+static std::optional<Bytes>& slot(WriteSet& writes, BytesView key) {
+  auto it = writes.lower_bound(key);
+  if (it == writes.end() || BytesLess{}(key, it->first))
+    it = writes.emplace_hint(it, Bytes(key.begin(), key.end()), std::nullopt);
+  return it->second;
 }
 
-void Overlay::erase(BytesView key) {
-  writes_.insert_or_assign(Bytes(key.begin(), key.end()), std::nullopt);
+void Overlay::put(BytesView key, BytesView value) {
+  auto& v = slot(writes_, key);
+  if (v)
+    v->assign(value.begin(), value.end());
+  else
+    v.emplace(value.begin(), value.end());
 }
+
+void Overlay::erase(BytesView key) { slot(writes_, key).reset(); }
 
 void Overlay::commitInto(Overlay& parent) {
   if (parent_ != &parent) throw std::logic_error("overlay: commitInto a non-parent overlay");
-  for (auto& [k, v] : writes_) parent.writes_.insert_or_assign(k, std::move(v));
+  // Keys new to the parent move over as whole nodes; the rest overwrite the parent's values.
+  parent.writes_.merge(writes_);
+  for (auto& [k, v] : writes_) parent.writes_.find(k)->second = std::move(v);
   writes_.clear();
 }
 
