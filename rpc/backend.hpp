@@ -9,11 +9,13 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "chain/block.hpp"
+#include "chain/module.hpp"
 #include "rpc/error.hpp"
 
 namespace tn::rpc {
@@ -130,6 +132,13 @@ struct FeeHistory {
   std::vector<std::vector<U256>> reward;  // one row per block, one entry per percentile
 };
 
+// The head block's state, for the tn_ methods that read module state (rpc/tn_api.hpp).
+struct HeadState {
+  std::shared_ptr<const StateReader> state;  // a consistent snapshot
+  uint64_t number = 0;                       // the block it is the state after
+  uint64_t timestamp = 0;                    // that block's time: "today" of the modules
+};
+
 struct SyncStatus {
   uint64_t startingBlock = 0;
   uint64_t currentBlock = 0;
@@ -180,6 +189,14 @@ class Backend {
   virtual CallResult estimateGas(const CallRequest& request, const BlockTag& tag) const = 0;
 
   virtual std::vector<LogView> logs(const LogQuery& query) const = 0;
+
+  // Module state for the tn_ namespace. The defaults say the backend has none (the tn_ methods
+  // then answer -32000), so backends without modules need not implement them.
+  virtual HeadState headState() const {
+    throw RpcError(code::kServer, "module state not available on this node");
+  }
+  // The composed module set (names, addresses, call tables); null when there is none.
+  virtual const ModuleRegistry* modules() const { return nullptr; }
 };
 
 // Appends the logs of a committed block that match `criteria`, in block order, with their

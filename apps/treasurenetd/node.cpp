@@ -8,6 +8,7 @@
 #include "apps/treasurenetd/node_backend.hpp"
 #include "modules/catalog/catalog.hpp"
 #include "rpc/eth_api.hpp"
+#include "rpc/tn_api.hpp"
 #include "rpc/server.hpp"
 
 namespace tn {
@@ -126,6 +127,7 @@ Node::Node(const HomePaths& paths, const Genesis& genesis, const NodeConfig& con
   eo2.maxLogBlockRange = config.logsMaxBlockRange;
   eo2.maxLogResults = config.logsMaxResults;
   rpc::addEthApi(*dispatcher_, *backend_, eo2);
+  rpc::addTnApi(*dispatcher_, *backend_);
   rpc::ServerOptions so;
   auto [host, port] = splitHostPort(config.rpcAddr);
   so.bindAddress = host;

@@ -76,6 +76,17 @@ void NodeBackend::requireHeadState(const BlockTag& tag) const {
                        std::to_string(chain_.height()) + ") only, asked for " + tag.str());
 }
 
+rpc::HeadState NodeBackend::headState() const {
+  // The snapshot and the head header are read apart: retry until no block was committed between
+  // them, so that the time reported is that of the state.
+  for (;;) {
+    BlockHeader before = chain_.head();
+    auto state = chain_.state();
+    BlockHeader after = chain_.head();
+    if (before.number == after.number) return {std::move(state), after.number, after.timestamp};
+  }
+}
+
 U256 NodeBackend::balance(const Address& account, const BlockTag& tag) const {
   requireHeadState(tag);
   auto state = chain_.state();

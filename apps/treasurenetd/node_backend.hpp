@@ -38,6 +38,9 @@ class NodeBackend final : public rpc::Backend {
   rpc::CallResult estimateGas(const rpc::CallRequest& request, const rpc::BlockTag& tag) const override;
   std::vector<rpc::LogView> logs(const rpc::LogQuery& query) const override;
 
+  rpc::HeadState headState() const override;
+  const ModuleRegistry* modules() const override { return &executor_.modules(); }
+
  private:
   // Throws "historical state not available" unless `tag` names the head (or pending).
   void requireHeadState(const rpc::BlockTag& tag) const;

@@ -1,5 +1,5 @@
 // docs/RPC.md documents every method exactly as rpc_methods declares it (with the default
-// EthApiOptions), and nothing that is not declared.
+// EthApiOptions and TnApiOptions), and nothing that is not declared.
 #include <doctest/doctest.h>
 
 #include <cstdlib>
@@ -12,6 +12,7 @@
 #include <boost/json/parse.hpp>
 
 #include "rpc/eth_api.hpp"
+#include "rpc/tn_api.hpp"
 #include "tests/unit/rpc/fake_backend.hpp"
 
 namespace tn::rpc {
@@ -52,6 +53,7 @@ TEST_CASE("docs/RPC.md documents every method as rpc_methods declares it") {
   test::FakeBackend be;
   Dispatcher d;
   addEthApi(d, be);
+  addTnApi(d, be);
   const json::array methods = d.describe();
 
   // TN_RPC_DOCS_OUT=FILE writes the generated fragments, to paste into docs/RPC.md.
