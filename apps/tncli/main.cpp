@@ -14,6 +14,7 @@
 #include <cryptopp/osrng.h>
 
 #include "apps/tncli/cli.hpp"
+#include "apps/tncli/command.hpp"
 #include "apps/tncli/keyring.hpp"
 #include "apps/tncli/rpc_client.hpp"
 #include "apps/tncli/wallet.hpp"
@@ -37,6 +38,7 @@ commands:
   send --from A --to B --value UNIT           send UNIT (EIP-1559 transaction)
   call --to A --sig "f(types)(outs)" args...  eth_call a view and decode its outputs
   tx --from A --to B --sig "f(types)" args... send a signed call transaction
+  tx <txhash>                                 show a transaction receipt
   receipt <txhash>   (alias tx-receipt)       show a transaction receipt
 
 global options:
@@ -56,96 +58,6 @@ const std::map<std::string, bool> kGlobalTakesValue = {
     {"rpc", true}, {"keystore", true}, {"password-file", true}, {"timeout", true},
     {"json", false}, {"help", false}};
 
-po::options_description globalOptions() {
-  po::options_description d("global options");
-  d.add_options()
-      ("rpc", po::value<std::string>(), "node JSON-RPC URL")
-      ("keystore", po::value<std::string>(), "keystore directory")
-      ("password-file", po::value<std::string>(), "file whose first line is the password")
-      ("json", po::bool_switch(), "JSON output")
-      ("timeout", po::value<unsigned>(), "per-request timeout in seconds")
-      ("help,h", po::bool_switch(), "show help");
-  return d;
-}
-
-void addFeeOptions(po::options_description& d) {
-  d.add_options()
-      ("gas", po::value<uint64_t>(), "gas limit (default: eth_estimateGas)")
-      ("max-fee", po::value<std::string>(), "max fee per gas in gwei (default 2 x base fee + tip)")
-      ("tip", po::value<std::string>(), "priority fee per gas in gwei (default from the node)")
-      ("nonce", po::value<uint64_t>(), "nonce (default: the sender's pending count)")
-      ("wait", po::bool_switch(), "wait for the receipt and print it")
-      ("wait-timeout", po::value<unsigned>()->default_value(120), "seconds to wait for the receipt");
-}
-
-struct Parsed {
-  po::variables_map vm;
-  std::vector<std::string> args;  // positionals after the command
-};
-
-// Parses the tokens left after the command word(s) against global + command options.
-Parsed parseCommand(const std::vector<std::string>& tokens, const po::options_description& own,
-                    const std::string& synopsis) {
-  po::options_description all;
-  all.add(globalOptions()).add(own);
-  po::options_description hidden;
-  hidden.add_options()("args", po::value<std::vector<std::string>>()->composing(), "");
-  po::options_description parseable;
-  parseable.add(all).add(hidden);
-  po::positional_options_description pos;
-  pos.add("args", -1);
-  // No short options or guessing: "-5" must stay a positional (a negative int argument) and an
-  // abbreviated option must not silently mean another one.
-  int style = po::command_line_style::allow_long | po::command_line_style::long_allow_adjacent |
-              po::command_line_style::long_allow_next;
-  Parsed p;
-  std::vector<std::string> withHelp;
-  for (const std::string& t : tokens) withHelp.push_back(t == "-h" ? "--help" : t);
-  po::store(po::command_line_parser(withHelp).options(parseable).positional(pos).style(style).run(),
-            p.vm);
-  po::notify(p.vm);
-  if (p.vm["help"].as<bool>()) {
-    std::cout << "usage: tncli " << synopsis << "\n\n" << all;
-    std::exit(kExitOk);
-  }
-  if (p.vm.count("args")) p.args = p.vm["args"].as<std::vector<std::string>>();
-  return p;
-}
-
-Globals resolveGlobals(const po::variables_map& vm) {
-  Globals g;
-  if (vm.count("rpc")) g.rpcUrl = vm["rpc"].as<std::string>();
-  else if (const char* env = std::getenv("TN_RPC"); env && *env) g.rpcUrl = env;
-  g.keystoreDir = vm.count("keystore") ? vm["keystore"].as<std::string>() : defaultKeystoreDir();
-  if (vm.count("password-file")) g.passwordFile = vm["password-file"].as<std::string>();
-  g.json = vm["json"].as<bool>();
-  if (vm.count("timeout")) {
-    unsigned s = vm["timeout"].as<unsigned>();
-    if (s == 0) throw UsageError("--timeout must be at least 1 second");
-    g.timeout = std::chrono::seconds(s);
-  }
-  return g;
-}
-
-void expectArgs(const Parsed& p, std::size_t n, const std::string& what) {
-  if (p.args.size() != n)
-    throw UsageError("expected " + what + (p.args.size() > n ? " (too many arguments)" : ""));
-}
-
-std::string need(const po::variables_map& vm, const char* opt) {
-  if (!vm.count(opt)) throw UsageError(std::string("--") + opt + " is required");
-  return vm[opt].as<std::string>();
-}
-
-U256 parseUnitAmount(const std::string& text, const char* what) {
-  try {
-    return parseUnits(text, 18);
-  } catch (const std::exception&) {
-    throw UsageError(std::string(what) + " '" + text + "' is not a UNIT amount (e.g. 1.5)");
-  }
-}
-
-void printJson(const json::value& v) { std::cout << json::serialize(v) << "\n"; }
 
 json::object keyJson(const KeyEntry& e) {
   json::object o;
@@ -297,10 +209,7 @@ int balance(const std::vector<std::string>& tokens) {
 // The shared tail of `send` and `tx`: build, unlock, sign, send, and optionally wait.
 int sendAndReport(const Globals& g, const po::variables_map& vm, SendRequest req,
                   const KeyEntry& key) {
-  if (vm.count("gas")) req.gas = vm["gas"].as<uint64_t>();
-  if (vm.count("nonce")) req.nonce = vm["nonce"].as<uint64_t>();
-  if (vm.count("max-fee")) req.maxFee = parseGwei(vm["max-fee"].as<std::string>());
-  if (vm.count("tip")) req.tip = parseGwei(vm["tip"].as<std::string>());
+  applyFeeOptions(vm, req);
 
   RpcClient rpc(g.rpcUrl, g.timeout);
   Transaction tx = buildTransaction(rpc, req);
@@ -369,6 +278,29 @@ std::vector<std::string> resolveNamedArgs(const abi::FunctionSig& sig, std::vect
   return args;
 }
 
+// Prints the receipt of `hashText`; exit status 2 for an unknown, pending or failed transaction.
+int showReceipt(const Globals& g, const std::string& hashText) {
+  Hash32 hash;
+  try {
+    hash = Hash32::fromHex(hashText);
+  } catch (const std::invalid_argument&) {
+    throw UsageError("'" + hashText + "' is not a transaction hash (32 bytes of hex)");
+  }
+  RpcClient rpc(g.rpcUrl, g.timeout);
+  auto raw = fetchReceipt(rpc, hash);
+  if (!raw) throw NodeError("no receipt for " + hash.hex() + " (unknown transaction, or still pending)");
+  ReceiptSummary r = summarizeReceipt(rpc, *raw);
+  if (g.json) printJson(receiptJson(r));
+  else printReceipt(std::cout, r);
+  if (!r.success) {
+    std::cout.flush();
+    std::cerr << "tncli: transaction " << r.hash.hex() << " failed: " << r.revertReason.value_or("")
+              << "\n";
+    return kExitFailure;
+  }
+  return kExitOk;
+}
+
 int txCommand(const std::vector<std::string>& tokens) {
   po::options_description d("options");
   d.add_options()
@@ -377,8 +309,14 @@ int txCommand(const std::vector<std::string>& tokens) {
       ("sig", po::value<std::string>(), "function signature, e.g. \"transfer(address,uint256)\"")
       ("value", po::value<std::string>(), "UNIT to send along (default 0)");
   addFeeOptions(d);
-  Parsed p = parseCommand(tokens, d, "tx --from A --to B --sig \"f(types)\" [args...] [--value UNIT]");
+  Parsed p = parseCommand(tokens, d,
+                          "tx --from A --to B --sig \"f(types)\" [args...] [--value UNIT]\n"
+                          "       tncli tx <txhash>   (shows the receipt)");
   Globals g = resolveGlobals(p.vm);
+  // `tx <txhash>` alone shows the receipt; the sending form always has --sig.
+  if (!p.vm.count("sig") && !p.vm.count("from") && !p.vm.count("to") && p.args.size() == 1 &&
+      p.args[0].size() == 66 && p.args[0].rfind("0x", 0) == 0)
+    return showReceipt(g, p.args[0]);
   abi::FunctionSig sig = parseSig(need(p.vm, "sig"));
   Keyring kr(g.keystoreDir);
   KeyEntry key = kr.resolve(need(p.vm, "from"));
@@ -438,28 +376,8 @@ int receipt(const std::vector<std::string>& tokens) {
   Parsed p = parseCommand(tokens, po::options_description("options"), "receipt <txhash>");
   Globals g = resolveGlobals(p.vm);
   expectArgs(p, 1, "<txhash>");
-  Hash32 hash;
-  try {
-    hash = Hash32::fromHex(p.args[0]);
-  } catch (const std::invalid_argument&) {
-    throw UsageError("'" + p.args[0] + "' is not a transaction hash (32 bytes of hex)");
-  }
-  RpcClient rpc(g.rpcUrl, g.timeout);
-  auto raw = fetchReceipt(rpc, hash);
-  if (!raw) throw NodeError("no receipt for " + hash.hex() + " (unknown transaction, or still pending)");
-  ReceiptSummary r = summarizeReceipt(rpc, *raw);
-  if (g.json) printJson(receiptJson(r));
-  else printReceipt(std::cout, r);
-  if (!r.success) {
-    std::cout.flush();
-    std::cerr << "tncli: transaction " << r.hash.hex() << " failed: " << r.revertReason.value_or("")
-              << "\n";
-    return kExitFailure;
-  }
-  return kExitOk;
+  return showReceipt(g, p.args[0]);
 }
-
-using Command = std::function<int(const std::vector<std::string>&)>;
 
 int run(const std::vector<std::string>& argv) {
   // Split off the command word(s): the first token that is neither a global option nor the
