@@ -42,9 +42,11 @@ void ChainStore::loadHead() {
   if (!h) throw std::runtime_error("database is corrupt: last committed block is missing");
   if (h->stateRoot != tree_.root())
     throw std::runtime_error("database is corrupt: state root does not match the last block");
+  auto published = cache_->reader(store_);
   std::lock_guard lock(headMutex_);
   head_ = *h;
   headHash_ = Hash32::fromView(BytesView(*marker).subspan(8));
+  headState_ = std::move(published);
 }
 
 void ChainStore::commitGenesis(const BlockHeader& header, const WriteSet& state,
@@ -114,9 +116,19 @@ void ChainStore::writeBlock(Store::Batch& batch, const Block& block,
   cache_->committed(changes);
 
   tree_.committed(std::move(update));
+  // The new state becomes "latest" together with its header: a reader never sees block N's
+  // state while the head still says N - 1 (or the reverse).
+  auto published = cache_->reader(store_);
   std::lock_guard lock(headMutex_);
   head_ = h;
   headHash_ = blockHash;
+  headState_ = std::move(published);
+}
+
+std::shared_ptr<const StateReader> ChainStore::state() const {
+  std::lock_guard lock(headMutex_);
+  if (headState_) return headState_;
+  return cache_->reader(store_);  // no block yet: the (empty) store as it is
 }
 
 BlockHeader ChainStore::head() const {

@@ -70,8 +70,9 @@ class ChainStore {
   std::optional<TxLocation> txLocation(const Hash32& txHash) const;
   std::optional<boost::json::value> genesisJson() const;
 
-  // Latest committed state (a consistent snapshot; hot keys are served from the state cache).
-  std::shared_ptr<const StateReader> state() const { return cache_->reader(store_); }
+  // The state after the head block, published with it at commit (a consistent snapshot; hot keys
+  // are served from the state cache). Thread-safe; readers are shared.
+  std::shared_ptr<const StateReader> state() const;
   // Matching logs in block order, at most limits.maxResults of them (callers ask for one more
   // than they allow to detect an oversized query). Throws LimitExceeded on a too-large range.
   std::vector<LogEntry> logs(const LogFilter& filter, const LogQueryLimits& limits) const;
@@ -90,6 +91,7 @@ class ChainStore {
   mutable std::mutex headMutex_;
   std::optional<BlockHeader> head_;
   Hash32 headHash_;
+  std::shared_ptr<const StateReader> headState_;  // the state after head_
 };
 
 }  // namespace tn
