@@ -34,25 +34,27 @@ Audit audit(const U256& value, const U256& uploaded, const U256& trusted, const 
   }
   U256 dev = kBps;  // T = 0: everything uploaded is unconfirmed
   if (trusted > 0) {
-    a.minted = mulDiv(value, trusted, uploaded);
-    dev = mulDiv(uploaded - trusted, kBps, trusted);
+    // Plain checked products (RULES.md §1): a product past 2^256 aborts the clearing, as it
+    // would in any other implementation of the rules, instead of being carried in 512 bits.
+    a.minted = value * trusted / uploaded;
+    dev = (uploaded - trusted) * kBps / trusted;
     if (dev > kClampAbove) dev = kBps;
   }
   a.deviation = toU64(dev);
   if (a.deviation > kFailAbove) {
     a.status = AuditStatus::Failed;
-    a.penalty = mulDiv(a.minted, dev * marginRatio, U256(kBps) * kBps);
+    a.penalty = a.minted * dev * marginRatio / (U256(kBps) * kBps);
   }
   return a;
 }
 
 U256 worstCasePenalty(const U256& value, const U256& marginRatio) {
-  return mulDiv(value, marginRatio, kBps);
+  return value * marginRatio / kBps;
 }
 
 U256 usdToAunit(const U256& usdWei, const U256& unitPrice) {
   if (unitPrice == 0) throw Revert("UNIT price is zero");
-  return mulDiv(usdWei, kBps, unitPrice);
+  return usdWei * kBps / unitPrice;
 }
 
 }  // namespace tn::production

@@ -73,11 +73,12 @@ std::string monthName(uint32_t yyyymm) {
 }
 
 // Mints `total` split by shares (RULES.md §4) and reports it; `ref` is the month (YYMM) or the
-// block number the reward is for.
+// block number the reward is for. Each payout goes through the uniqueId overload so that TAT
+// reports Transfer and TATHistory, as the public clearing does through TAT.mint.
 void mintShares(CallContext& ctx, const kinds::Kind& kind, const Hash32& id, const Well& well,
                 const U256& total, uint32_t tatMonth, const U256& ref) {
   for (const Payout& p : splitByShares(well.owner, loadHolders(ctx.state(), id), total))
-    tat::mintFromClearing(ctx, p.to, p.amount, tatMonth);
+    tat::mintFromClearing(ctx, p.to, p.amount, tatMonth, id);
   emitEvent(ctx, kClearingReward, {kind.name, id, ref, total});
 }
 

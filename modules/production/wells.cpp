@@ -153,7 +153,7 @@ std::vector<Payout> splitByShares(const Address& owner, const std::vector<Holder
   std::vector<Payout> out;
   U256 rest = total;
   for (const Holder& h : holders) {
-    U256 part = mulDiv(h.ratio, total, kMaxPieces);
+    U256 part = h.ratio * total / kMaxPieces;  // checked: overflow aborts (RULES.md §1)
     rest -= part;  // Σ ratios <= 100, so this never underflows
     if (part > 0) out.push_back({h.account, part});
   }
