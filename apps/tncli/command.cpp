@@ -109,4 +109,44 @@ U256 parseUnitAmount(const std::string& text, const char* what) {
 
 void printJson(const json::value& v) { std::cout << json::serialize(v) << "\n"; }
 
+int reportReceipt(const Globals& g, const ReceiptSummary& r, json::object* sent) {
+  if (g.json) {
+    if (sent) {
+      (*sent)["receipt"] = receiptJson(r);
+      printJson(*sent);
+    } else {
+      printJson(receiptJson(r));
+    }
+  } else {
+    printReceipt(std::cout, r);
+  }
+  if (!r.success) {
+    std::cout.flush();
+    std::cerr << "tncli: transaction " << r.hash.hex() << " failed: " << r.revertReason.value_or("")
+              << "\n";
+    return kExitFailure;
+  }
+  return kExitOk;
+}
+
+int sendAndReport(const Globals& g, const po::variables_map& vm, SendRequest req,
+                  const KeyEntry& key) {
+  applyFeeOptions(vm, req);
+
+  RpcClient rpc(g.rpcUrl, g.timeout);
+  Transaction tx = buildTransaction(rpc, req);
+  Keyring kr(g.keystoreDir);
+  Hash32 secret = kr.unlock(key, obtainPassword(g.passwordFile, false, key.address.checksumHex()));
+  tx = signAndSend(rpc, std::move(tx), secret);
+
+  json::object out = sentJson(tx);
+  if (!g.json) printSent(std::cout, tx);
+  if (!vm["wait"].as<bool>()) {
+    if (g.json) printJson(out);
+    return kExitOk;
+  }
+  auto timeout = std::chrono::seconds(vm["wait-timeout"].as<unsigned>());
+  return reportReceipt(g, summarizeReceipt(rpc, waitForReceipt(rpc, tx.hash, timeout)), &out);
+}
+
 }  // namespace tn::cli

@@ -10,6 +10,7 @@
 #include <boost/program_options.hpp>
 
 #include "apps/tncli/cli.hpp"
+#include "apps/tncli/keyring.hpp"
 #include "apps/tncli/wallet.hpp"
 
 namespace tn::cli {
@@ -42,5 +43,13 @@ void expectArgs(const Parsed& p, std::size_t n, const std::string& what);
 std::string need(const boost::program_options::variables_map& vm, const char* opt);
 U256 parseUnitAmount(const std::string& text, const char* what);
 void printJson(const boost::json::value& v);
+
+// Prints a receipt (into `sent` under "receipt" for --json, when given) and returns the exit
+// status: 2 with "tncli: transaction … failed: reverted: <reason>" on stderr for a failure.
+int reportReceipt(const Globals& g, const ReceiptSummary& r, boost::json::object* sent = nullptr);
+// Fills fees and nonce (applyFeeOptions), signs with `key`, sends, and with --wait waits for the
+// receipt and reports it: the tail of every sending command.
+int sendAndReport(const Globals& g, const boost::program_options::variables_map& vm,
+                  SendRequest req, const KeyEntry& key);
 
 }  // namespace tn::cli

@@ -16,6 +16,7 @@
 #include "apps/tncli/cli.hpp"
 #include "apps/tncli/command.hpp"
 #include "apps/tncli/keyring.hpp"
+#include "apps/tncli/portal.hpp"
 #include "apps/tncli/rpc_client.hpp"
 #include "apps/tncli/wallet.hpp"
 #include "chain/abi_text.hpp"
@@ -206,40 +207,6 @@ int balance(const std::vector<std::string>& tokens) {
   return kExitOk;
 }
 
-// The shared tail of `send` and `tx`: build, unlock, sign, send, and optionally wait.
-int sendAndReport(const Globals& g, const po::variables_map& vm, SendRequest req,
-                  const KeyEntry& key) {
-  applyFeeOptions(vm, req);
-
-  RpcClient rpc(g.rpcUrl, g.timeout);
-  Transaction tx = buildTransaction(rpc, req);
-  Keyring kr(g.keystoreDir);
-  Hash32 secret = kr.unlock(key, obtainPassword(g.passwordFile, false, key.address.checksumHex()));
-  tx = signAndSend(rpc, std::move(tx), secret);
-
-  json::object out = sentJson(tx);
-  if (!g.json) printSent(std::cout, tx);
-  if (!vm["wait"].as<bool>()) {
-    if (g.json) printJson(out);
-    return kExitOk;
-  }
-  auto timeout = std::chrono::seconds(vm["wait-timeout"].as<unsigned>());
-  ReceiptSummary r = summarizeReceipt(rpc, waitForReceipt(rpc, tx.hash, timeout));
-  if (g.json) {
-    out["receipt"] = receiptJson(r);
-    printJson(out);
-  } else {
-    printReceipt(std::cout, r);
-  }
-  if (!r.success) {
-    std::cout.flush();
-    std::cerr << "tncli: transaction " << r.hash.hex() << " failed: " << r.revertReason.value_or("")
-              << "\n";
-    return kExitFailure;
-  }
-  return kExitOk;
-}
-
 int send(const std::vector<std::string>& tokens) {
   po::options_description d("options");
   d.add_options()
@@ -289,16 +256,7 @@ int showReceipt(const Globals& g, const std::string& hashText) {
   RpcClient rpc(g.rpcUrl, g.timeout);
   auto raw = fetchReceipt(rpc, hash);
   if (!raw) throw NodeError("no receipt for " + hash.hex() + " (unknown transaction, or still pending)");
-  ReceiptSummary r = summarizeReceipt(rpc, *raw);
-  if (g.json) printJson(receiptJson(r));
-  else printReceipt(std::cout, r);
-  if (!r.success) {
-    std::cout.flush();
-    std::cerr << "tncli: transaction " << r.hash.hex() << " failed: " << r.revertReason.value_or("")
-              << "\n";
-    return kExitFailure;
-  }
-  return kExitOk;
+  return reportReceipt(g, summarizeReceipt(rpc, *raw));
 }
 
 int txCommand(const std::vector<std::string>& tokens) {
@@ -404,7 +362,8 @@ int run(const std::vector<std::string>& argv) {
       continue;
     }
     words.push_back(a);
-    if (a == "keys" && i + 1 < argv.size() && argv[i + 1].rfind("-", 0) != 0)
+    if ((a == "keys" || isPortalGroup(a)) && i + 1 < argv.size() && argv[i + 1].rfind("-", 0) != 0 &&
+        (a == "keys" || portalCommands().count(a + " " + argv[i + 1])))
       words.push_back(argv[++i]);
     ++i;
     break;
@@ -414,7 +373,7 @@ int run(const std::vector<std::string>& argv) {
   if (words.empty()) {
     bool help = std::find(rest.begin(), rest.end(), "--help") != rest.end() ||
                 std::find(rest.begin(), rest.end(), "-h") != rest.end();
-    (help ? std::cout : std::cerr) << kUsage;
+    (help ? std::cout : std::cerr) << kUsage << "\n" << kPortalUsage;
     return help ? kExitOk : kExitUsage;
   }
   static const std::map<std::string, Command> kCommands = {
@@ -426,6 +385,10 @@ int run(const std::vector<std::string>& argv) {
   std::string name = words[0] + (words.size() > 1 ? " " + words[1] : "");
   auto it = kCommands.find(name);
   if (it == kCommands.end()) {
+    if (auto portal = portalCommands().find(name); portal != portalCommands().end())
+      return portal->second(rest);
+    if (words[0] == "holders")
+      throw UsageError("holders needs a command: set, split, delete or list");
     if (words[0] == "keys")
       throw UsageError(words.size() > 1 ? "unknown keys command '" + words[1] + "' (create, import, list, show)"
                                         : "keys needs a command: create, import, list or show");
