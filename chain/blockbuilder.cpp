@@ -16,6 +16,13 @@ Hash32 receiptsRoot(const std::vector<Receipt>& receipts) {
   return orderedRoot(leaves);
 }
 
+Hash32 receiptsRootOfEncoded(const std::vector<Bytes>& encodedReceipts) {
+  std::vector<Hash32> leaves;
+  leaves.reserve(encodedReceipts.size());
+  for (const Bytes& r : encodedReceipts) leaves.push_back(keccak256(r));
+  return orderedRoot(leaves);
+}
+
 static BlockContext contextOnHead(const ChainStore& chain, const Executor& executor,
                                   uint64_t timestamp, const Address& proposer) {
   BlockHeader head = chain.head();
@@ -44,7 +51,10 @@ static SealedBlock seal(const ChainStore& chain, const Executor& executor, const
   out.block.transactions.reserve(exec.included.size());
   for (const auto& tx : exec.included) out.block.transactions.push_back(*tx);
   h.transactionsRoot = transactionsRoot(out.block.transactions);
-  h.receiptsRoot = receiptsRoot(exec.receipts);
+  // Each receipt is encoded once: the same bytes are hashed here and stored at commit.
+  out.receiptsRlp.reserve(exec.receipts.size());
+  for (const Receipt& r : exec.receipts) out.receiptsRlp.push_back(r.encode());
+  h.receiptsRoot = receiptsRootOfEncoded(out.receiptsRlp);
   out.update = chain.prepareState(exec.changes);
   h.stateRoot = out.update.newRoot;
   out.receipts = std::move(exec.receipts);

@@ -10,6 +10,7 @@ namespace tn {
 struct SealedBlock {
   Block block;
   std::vector<Receipt> receipts;
+  std::vector<Bytes> receiptsRlp;  // receipts[i].encode(), made once for the root and the store
   WriteSet changes;
   StateTree::Update update;
   std::vector<std::pair<std::shared_ptr<const Transaction>, std::string>> dropped;
@@ -28,10 +29,12 @@ SealedBlock applyBlock(const ChainStore& chain, const Executor& executor, const 
 
 // Commits a sealed block.
 inline void commitSealed(ChainStore& chain, SealedBlock& sealed) {
-  chain.commitBlock(sealed.block, sealed.receipts, sealed.changes, std::move(sealed.update));
+  chain.commitBlock(sealed.block, sealed.receipts, sealed.changes, std::move(sealed.update),
+                    &sealed.receiptsRlp);
 }
 
 Hash32 transactionsRoot(const std::vector<Transaction>& txs);
 Hash32 receiptsRoot(const std::vector<Receipt>& receipts);
+Hash32 receiptsRootOfEncoded(const std::vector<Bytes>& encodedReceipts);
 
 }  // namespace tn

@@ -1,5 +1,6 @@
 #include "chain/chainstore.hpp"
 
+#include <algorithm>
 #include <set>
 
 #include <boost/json.hpp>
@@ -61,18 +62,21 @@ void ChainStore::commitGenesis(const BlockHeader& header, const WriteSet& state,
 }
 
 void ChainStore::commitBlock(const Block& block, const std::vector<Receipt>& receipts,
-                             const WriteSet& changes, StateTree::Update&& update) {
+                             const WriteSet& changes, StateTree::Update&& update,
+                             const std::vector<Bytes>* receiptsRlp) {
   if (!hasGenesis()) throw std::logic_error("commit genesis first");
   if (block.header.number != height() + 1)
     throw std::logic_error("block " + std::to_string(block.header.number) + " does not follow the head");
   if (block.header.parentHash != headHash()) throw std::logic_error("block parent is not the head");
   Store::Batch batch = store_.batch();
-  writeBlock(batch, block, receipts, changes, std::move(update));
+  if (receiptsRlp && receiptsRlp->size() != receipts.size())
+    throw std::logic_error("receipt encodings do not match the receipts");
+  writeBlock(batch, block, receipts, changes, std::move(update), receiptsRlp);
 }
 
 void ChainStore::writeBlock(Store::Batch& batch, const Block& block,
                             const std::vector<Receipt>& receipts, const WriteSet& changes,
-                            StateTree::Update&& update) {
+                            StateTree::Update&& update, const std::vector<Bytes>* receiptsRlp) {
   const BlockHeader& h = block.header;
   uint64_t n = h.number;
   if (update.newRoot != h.stateRoot) throw std::logic_error("block state root mismatch");
@@ -86,14 +90,25 @@ void ChainStore::writeBlock(Store::Batch& batch, const Block& block,
 
   rlp::Encoder re;
   auto m = re.beginList();
-  for (const Receipt& r : receipts) re.bytes(r.encode());
+  if (receiptsRlp)
+    for (const Bytes& r : *receiptsRlp) re.bytes(r);
+  else
+    for (const Receipt& r : receipts) re.bytes(r.encode());
   re.endList(m);
   batch.put(Column::receipts, be64(n), re.out());
 
-  for (uint32_t i = 0; i < block.transactions.size(); ++i) {
-    Bytes loc = be64(n);
-    for (int s = 24; s >= 0; s -= 8) loc.push_back(uint8_t(i >> s));
-    batch.put(Column::txindex, block.transactions[i].hash, loc);
+  // Index entries in key order: RocksDB's memtable inserts ascending keys from the previous
+  // insert's position instead of searching the skip list from the top for each random hash.
+  std::vector<uint32_t> order(block.transactions.size());
+  for (uint32_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::sort(order.begin(), order.end(), [&](uint32_t x, uint32_t y) {
+    return block.transactions[x].hash < block.transactions[y].hash;
+  });
+  uint8_t loc[12];
+  for (int i = 0; i < 8; ++i) loc[i] = uint8_t(n >> (56 - 8 * i));
+  for (uint32_t i : order) {
+    for (int s = 0; s < 4; ++s) loc[8 + s] = uint8_t(i >> (24 - 8 * s));
+    batch.put(Column::txindex, block.transactions[i].hash, BytesView(loc, sizeof loc));
   }
   std::set<Bytes, BytesLess> logKeys;
   for (const Receipt& r : receipts)

@@ -57,8 +57,9 @@ class ChainStore {
   // Computes the state root a block's changes produce on top of the current head.
   StateTree::Update prepareState(const WriteSet& changes) const { return tree_.prepare(changes); }
   // Commits block, receipts, indexes, state and the last_committed marker atomically.
+  // `receiptsRlp`, when given, holds receipts[i].encode() (made once by the block builder).
   void commitBlock(const Block& block, const std::vector<Receipt>& receipts, const WriteSet& changes,
-                   StateTree::Update&& update);
+                   StateTree::Update&& update, const std::vector<Bytes>* receiptsRlp = nullptr);
 
   BlockHeader head() const;
   uint64_t height() const { return head().number; }
@@ -83,7 +84,8 @@ class ChainStore {
  private:
   void loadHead();
   void writeBlock(Store::Batch& batch, const Block& block, const std::vector<Receipt>& receipts,
-                  const WriteSet& changes, StateTree::Update&& update);
+                  const WriteSet& changes, StateTree::Update&& update,
+                  const std::vector<Bytes>* receiptsRlp = nullptr);
 
   Store store_;
   StateTree tree_;

@@ -121,22 +121,23 @@ BlockExecution Executor::executeBlock(const StateReader& base, const BlockContex
       reject("fee cap below base fee");
       continue;
     }
-    uint64_t nonce = ledger.nonce(blockState, from);
-    if (tx.nonce != nonce) {
-      reject(fmt::format("nonce mismatch: account {}, tx {}", nonce, tx.nonce));
+    // The sender's account is read once for both checks and written once for the gas purchase.
+    Ledger::AccountState acct = ledger.account(blockState, from);
+    if (tx.nonce != acct.nonce) {
+      reject(fmt::format("nonce mismatch: account {}, tx {}", acct.nonce, tx.nonce));
       continue;
     }
     U256 price = tx.effectiveGasPrice(block.baseFee);
     U256 upfront = U256(tx.gasLimit) * price;
-    U256 balance = ledger.balance(blockState, from);
-    if (balance < upfront + tx.value) {
+    if (acct.balance < upfront + tx.value) {
       reject("insufficient funds for gas * price + value");
       continue;
     }
 
     // Buying gas and the nonce bump survive a failed call.
-    ledger.debit(blockState, from, upfront);
-    ledger.setNonce(blockState, from, nonce + 1);
+    acct.balance -= upfront;
+    acct.nonce += 1;
+    ledger.setAccount(blockState, from, acct);
 
     Receipt r;
     r.txHash = tx.hash;

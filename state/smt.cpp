@@ -5,6 +5,7 @@
 #include <mutex>
 #include <stdexcept>
 #include <string>
+#include <thread>
 #include <unordered_map>
 
 namespace tn {
@@ -196,6 +197,21 @@ class StateTree::Preparer {
   }
 
   int64_t delta() const { return delta_; }
+
+  // The root's two subtrees are disjoint: a second Preparer may work on one of them (on another
+  // thread) and hand its node changes over here before the root is combined.
+  Sub subtree(const Position& pos, const Hash32& hash, std::span<const Op> ops) {
+    return child(pos, hash, ops);
+  }
+  Sub join(const Position& pos, Sub& l, Sub& r, const Node* old, const Hash32& oldHash) {
+    return combine(pos, l, r, old, oldHash);
+  }
+  void absorb(Preparer&& other) {
+    puts_.insert(puts_.end(), std::make_move_iterator(other.puts_.begin()),
+                 std::make_move_iterator(other.puts_.end()));
+    erases_.insert(erases_.end(), other.erases_.begin(), other.erases_.end());
+    delta_ += other.delta_;
+  }
 
   // Each position is put at most once (a node is final once its parent placed it), but it may
   // also have been erased before, when the node that was there moved or vanished: the put wins
@@ -449,7 +465,43 @@ StateTree::Update StateTree::prepare(const WriteSet& changes) const {
   Position rootPos;
   std::optional<Node> rootNode;
   if (!root_.isZero()) rootNode = readNode(rootPos);
-  auto s = p.descend(rootPos, root_, rootNode, ops);
+  Preparer::Sub s;
+  const std::size_t mid = static_cast<std::size_t>(
+      std::partition_point(ops.begin(), ops.end(),
+                           [](const Preparer::Op& o) { return bitAt(o.path, 0) == 0; }) -
+      ops.begin());
+  if (rootNode && !rootNode->leaf && mid >= kParallelPrepare / 2 &&
+      ops.size() - mid >= kParallelPrepare / 2 && std::thread::hardware_concurrency() > 1) {
+    // A large batch under an internal root: the left subtree is hashed on a helper thread while
+    // this one does the right. The subtrees share no node, the helper only reads (under the
+    // shared lock this thread holds), and the node writes are sorted in takeWrites, so the
+    // Update is the same as the single-threaded one (tests compare both).
+    const std::span<const Preparer::Op> all(ops);
+    Preparer left(*this);
+    left.reserve(mid);
+    Preparer::Sub l;
+    std::exception_ptr failure;
+    std::thread helper([&] {
+      try {
+        l = left.subtree(rootPos.child(0), rootNode->a, all.first(mid));
+      } catch (...) {
+        failure = std::current_exception();
+      }
+    });
+    Preparer::Sub r;
+    try {
+      r = p.subtree(rootPos.child(1), rootNode->b, all.subspan(mid));
+    } catch (...) {
+      helper.join();
+      throw;
+    }
+    helper.join();
+    if (failure) std::rethrow_exception(failure);
+    p.absorb(std::move(left));
+    s = p.join(rootPos, l, r, &*rootNode, root_);
+  } else {
+    s = p.descend(rootPos, root_, rootNode, ops);
+  }
   p.place(s, rootPos);
 
   Update u;

@@ -155,6 +155,9 @@ class StateTree {
   static constexpr std::string_view kLeafCountKey = "smt/leaves";
   static constexpr std::string_view kTopDepthKey = "smt/topdepth";
   static constexpr unsigned kMaxCacheDepth = 20;
+  // prepare() hashes the root's two subtrees on two threads when each side has at least half
+  // this many changes (the result does not depend on it).
+  static constexpr std::size_t kParallelPrepare = 2048;
 
  private:
   class Preparer;

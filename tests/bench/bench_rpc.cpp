@@ -10,6 +10,7 @@
 #include <atomic>
 #include <cstring>
 #include <mutex>
+#include <optional>
 
 #include "tests/bench/bench_util.hpp"
 
@@ -215,18 +216,27 @@ int runRpcBench(const Options& o) {
       }
     });
 
-  // The poller counts committed transfers block by block.
+  // The poller counts committed transfers block by block, on a fresh connection: the node closes
+  // keep-alive connections that idled through the (long) signing above.
   uint64_t seenHeight = startHeight, blocks = 0;
   bool timedOut = false;
-  while (!stop) {
-    uint64_t h = resultQuantity(control.post(R"({"jsonrpc":"2.0","id":1,"method":"eth_blockNumber","params":[]})"));
+  std::optional<HttpConn> poll;
+  try {
+    poll.emplace(host, port);
+  } catch (...) {
+    stop = true;
+    for (auto& t : senders) t.join();
+    throw;
+  }
+  while (!stop) try {
+    uint64_t h = resultQuantity(poll->post(R"({"jsonrpc":"2.0","id":1,"method":"eth_blockNumber","params":[]})"));
     if (h > seenHeight) {
       auto seenAt = Clock::now();
       std::string body = "[";
       for (uint64_t n = seenHeight + 1; n <= h; ++n)
         body += (n > seenHeight + 1 ? "," : "") + std::string(R"({"jsonrpc":"2.0","id":)") + std::to_string(n) +
                 R"(,"method":"eth_getBlockTransactionCountByNumber","params":[")" + toQuantity(n) + "\"]}";
-      std::string answer = control.post(body + "]");
+      std::string answer = poll->post(body + "]");
       for (auto p = answer.find("\"result\""); p != std::string::npos; p = answer.find("\"result\"", p + 1))
         committed += std::stoull(answer.substr(answer.find("0x", p) + 2), nullptr, 16);
       blocks += h - seenHeight;
@@ -240,6 +250,10 @@ int runRpcBench(const Options& o) {
       break;
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  } catch (const std::exception& e) {
+    std::lock_guard lk(errMu);
+    if (firstError.empty()) firstError = std::string("poller: ") + e.what();
+    stop = true;
   }
   for (auto& t : senders) t.join();
 

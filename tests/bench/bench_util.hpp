@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
+#include <cstring>
 #include <map>
 #include <string>
 #include <thread>
@@ -109,19 +110,24 @@ inline std::vector<tn::Bytes> signTransfers(const std::vector<tn::DevAccount>& s
   return raw;
 }
 
-inline long peakRssKiB() {
+// A field of /proc/self/status in KiB ("VmHWM" = peak resident set, "VmRSS" = current).
+inline long statusKiB(const char* field) {
   FILE* f = std::fopen("/proc/self/status", "r");
   if (!f) return -1;
   char line[256];
   long kb = -1;
+  const std::size_t n = std::strlen(field);
   while (std::fgets(line, sizeof line, f))
-    if (std::sscanf(line, "VmHWM: %ld kB", &kb) == 1) break;
+    if (!std::strncmp(line, field, n) && line[n] == ':' && std::sscanf(line + n + 1, "%ld", &kb) == 1) break;
   std::fclose(f);
   return kb;
 }
+inline long peakRssKiB() { return statusKiB("VmHWM"); }
+inline long currentRssKiB() { return statusKiB("VmRSS"); }
 
 int runExecutorBench(const Options& o);
 int runRecoverBench(const Options& o);
 int runRpcBench(const Options& o);
+int runProductionBench(const Options& o);
 
 }  // namespace tnbench

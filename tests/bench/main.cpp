@@ -13,6 +13,12 @@ constexpr const char* kUsage = R"(tn_bench - Treasurenet throughput benchmarks
       pre-signed UNIT transfers -> decode -> parallel recoverSenders -> buildBlock + commitSealed
       on a real ChainStore (a temp dir unless --dir); --pipeline 1 recovers the next block on
       another thread while the current one executes, as a node's RPC threads do.
+  tn_bench production [--wells 1000] [--owners 100] [--days 30] [--block-txs 5000] [--threads 0]
+                      [--pipeline 0] [--dir DIR]
+      the production workload through the executor, every step a signed module call: producers
+      and wells registered and activated, margin prepaid; then each day the FEEDER's prices and
+      one setProductionData per well (uploads/s); then the month's trusted figures and one
+      clearing per well (clearings/s). OIL and GAS wells, January 2024.
   tn_bench recover [--txs 20000]
       secp256k1 sender recovery: one core, then all cores.
   tn_bench rpc --rpc 127.0.0.1:PORT [--txs 100000] [--senders 10000] [--recipients 50000]
@@ -36,6 +42,11 @@ int main(int argc, char** argv) {
                                       {{"txs", "200000"}, {"block-txs", "5000"}, {"senders", "10000"},
                                        {"recipients", "50000"}, {"threads", "0"}, {"pipeline", "0"},
                                        {"dir", ""}}));
+    if (cmd == "production")
+      return runProductionBench(Options(argc, argv, 2,
+                                        {{"wells", "1000"}, {"owners", "100"}, {"days", "30"},
+                                         {"block-txs", "5000"}, {"threads", "0"}, {"pipeline", "0"},
+                                         {"dir", ""}}));
     if (cmd == "recover") return runRecoverBench(Options(argc, argv, 2, {{"txs", "20000"}}));
     if (cmd == "rpc")
       return runRpcBench(Options(argc, argv, 2,
