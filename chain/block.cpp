@@ -121,6 +121,7 @@ Bytes Block::encode(bool withSenders) const {
   for (const Transaction& tx : transactions) e.bytes(tx.raw);
   e.endList(t);
   e.bytes(commit);
+  e.raw(consensus.encode());
   if (withSenders) {
     auto s = e.beginList();
     for (const Transaction& tx : transactions) {
@@ -133,9 +134,66 @@ Bytes Block::encode(bool withSenders) const {
   return e.take();
 }
 
+Bytes ConsensusData::encode() const {
+  rlp::Encoder e;
+  auto m = e.beginList();
+  e.bytes(lastCommit);
+  auto ev = e.beginList();
+  for (const Bytes& x : evidence) e.bytes(x);
+  e.endList(ev);
+  auto ps = e.beginList();
+  e.uint(uint64_t(parentSigners.has_value()));
+  auto list = e.beginList();
+  if (parentSigners)
+    for (const Address& a : *parentSigners) e.bytes(a);
+  e.endList(list);
+  e.endList(ps);
+  auto ds = e.beginList();
+  for (const DoubleSign& d : doubleSigns) {
+    auto one = e.beginList();
+    e.bytes(d.validator).uint(d.height);
+    e.endList(one);
+  }
+  e.endList(ds);
+  e.endList(m);
+  return e.take();
+}
+
+ConsensusData ConsensusData::decode(BytesView in) {
+  auto f = rlp::decode(in).items();
+  if (f.size() != 4) throw rlp::Error("consensus data must have 4 fields");
+  ConsensusData c;
+  auto lc = f[0].bytes();
+  c.lastCommit.assign(lc.begin(), lc.end());
+  for (const auto& x : f[1].items()) {
+    auto b = x.bytes();
+    c.evidence.emplace_back(b.begin(), b.end());
+  }
+  auto ps = f[2].items();
+  if (ps.size() != 2) throw rlp::Error("consensus data: bad signer list");
+  uint64_t has = ps[0].toU64();
+  if (has > 1) throw rlp::Error("consensus data: bad signer flag");
+  auto signers = ps[1].items();
+  if (has) {
+    c.parentSigners.emplace();
+    for (const auto& a : signers) {
+      if (a.bytes().size() != 20) throw rlp::Error("consensus data: bad signer address");
+      c.parentSigners->push_back(Address::fromView(a.bytes()));
+    }
+  } else if (!signers.empty()) {
+    throw rlp::Error("consensus data: signers without the flag");
+  }
+  for (const auto& d : f[3].items()) {
+    auto pair = d.items();
+    if (pair.size() != 2 || pair[0].bytes().size() != 20) throw rlp::Error("consensus data: bad double sign");
+    c.doubleSigns.push_back(DoubleSign{Address::fromView(pair[0].bytes()), pair[1].toU64()});
+  }
+  return c;
+}
+
 Block Block::decode(BytesView in) {
   auto f = rlp::decode(in).items();
-  if (f.size() != 3 && f.size() != 4) throw rlp::Error("block must have 3 or 4 fields");
+  if (f.size() != 4 && f.size() != 5) throw rlp::Error("block must have 4 or 5 fields");
   Block b;
   b.header = BlockHeader::decode(f[0].raw);
   auto txs = f[1].items();
@@ -143,8 +201,9 @@ Block Block::decode(BytesView in) {
   for (const auto& t : txs) b.transactions.push_back(Transaction::decode(t.bytes()));
   auto c = f[2].bytes();
   b.commit.assign(c.begin(), c.end());
-  if (f.size() == 4) {
-    auto senders = f[3].items();
+  b.consensus = ConsensusData::decode(f[3].raw);
+  if (f.size() == 5) {
+    auto senders = f[4].items();
     if (senders.size() != b.transactions.size()) throw rlp::Error("block sender list mismatch");
     for (std::size_t i = 0; i < senders.size(); ++i)
       b.transactions[i].sender = Address::fromView(senders[i].bytes());

@@ -52,13 +52,33 @@ struct Receipt {
   static Receipt decode(BytesView rlp);
 };
 
+// What BFT consensus puts in a block besides transactions (empty on the dev chain): the parent's
+// commit certificate and double-sign evidence, as proofs, and the facts that execution reads from
+// them (BlockContext::parentSigners, doubleSigns). The chain layer stores and hashes these bytes;
+// consensus checks that the facts follow from the proofs (consensus/bft_engine.cpp). When not
+// empty, the header's extraData is hash(), so the block hash commits to all of it.
+struct ConsensusData {
+  Bytes lastCommit;              // the parent's commit (consensus/vote.hpp Commit::encode)
+  std::vector<Bytes> evidence;   // DuplicateVoteEvidence::encode, each proven double sign
+  std::optional<std::vector<Address>> parentSigners;  // the validators signing lastCommit, sorted
+  std::vector<DoubleSign> doubleSigns;                 // one per evidence, in evidence order
+
+  bool empty() const { return lastCommit.empty() && evidence.empty() && !parentSigners && doubleSigns.empty(); }
+  // RLP([lastCommit, [evidence...], [hasSigners, [signer...]], [[validator, height]...]]).
+  Bytes encode() const;
+  static ConsensusData decode(BytesView rlp);
+  Hash32 hash() const { return keccak256(encode()); }
+  bool operator==(const ConsensusData&) const = default;
+};
+
 struct Block {
   BlockHeader header;
   std::vector<Transaction> transactions;  // with senders recovered
-  Bytes commit;  // consensus commit certificate (empty on the dev chain)
+  Bytes commit;  // consensus commit certificate of this block (empty on the dev chain)
+  ConsensusData consensus;
 
-  // RLP [header, [raw tx...], commit, [sender...]]. The sender list is for the node's own
-  // storage (recovered once, at admission); blocks from peers are encoded without it.
+  // RLP [header, [raw tx...], commit, consensus, [sender...]]. The sender list is for the node's
+  // own storage (recovered once, at admission); blocks from peers are encoded without it.
   Bytes encode(bool withSenders = true) const;
   // Re-derives tx hashes; takes senders from the list when present, else leaves them for
   // recoverSenders() (chain/recover.hpp).

@@ -24,7 +24,8 @@ Hash32 receiptsRootOfEncoded(const std::vector<Bytes>& encodedReceipts) {
 }
 
 static BlockContext contextOnHead(const ChainStore& chain, const Executor& executor,
-                                  uint64_t timestamp, const Address& proposer) {
+                                  uint64_t timestamp, const Address& proposer,
+                                  const ConsensusData& consensus) {
   BlockHeader head = chain.head();
   BlockContext ctx;
   ctx.chainId = executor.params().chainId;
@@ -33,13 +34,20 @@ static BlockContext contextOnHead(const ChainStore& chain, const Executor& execu
   ctx.proposer = proposer;
   ctx.parentHash = chain.headHash();
   ctx.baseFee = executor.params().baseFee;
+  ctx.parentSigners = consensus.parentSigners;
+  ctx.doubleSigns = consensus.doubleSigns;
   return ctx;
 }
 
 static SealedBlock seal(const ChainStore& chain, const Executor& executor, const BlockContext& ctx,
-                        BlockExecution&& exec) {
+                        const ConsensusData& consensus, BlockExecution&& exec) {
   SealedBlock out;
   BlockHeader& h = out.block.header;
+  out.block.consensus = consensus;
+  if (!consensus.empty()) {
+    Hash32 c = consensus.hash();
+    h.extraData.assign(c.data(), c.data() + c.size());
+  }
   h.parentHash = ctx.parentHash;
   h.proposer = ctx.proposer;
   h.number = ctx.number;
@@ -65,10 +73,10 @@ static SealedBlock seal(const ChainStore& chain, const Executor& executor, const
 
 SealedBlock buildBlock(const ChainStore& chain, const Executor& executor,
                        const std::vector<std::shared_ptr<const Transaction>>& candidates,
-                       uint64_t timestamp, const Address& proposer) {
-  BlockContext ctx = contextOnHead(chain, executor, timestamp, proposer);
+                       uint64_t timestamp, const Address& proposer, const ConsensusData& consensus) {
+  BlockContext ctx = contextOnHead(chain, executor, timestamp, proposer, consensus);
   auto state = chain.state();
-  return seal(chain, executor, ctx, executor.executeBlock(*state, ctx, candidates, true));
+  return seal(chain, executor, ctx, consensus, executor.executeBlock(*state, ctx, candidates, true));
 }
 
 SealedBlock applyBlock(const ChainStore& chain, const Executor& executor, const Block& block) {
@@ -81,12 +89,12 @@ SealedBlock applyBlock(const ChainStore& chain, const Executor& executor, const 
   if (want.timestamp < head.timestamp) throw std::runtime_error("block timestamp goes backwards");
   if (want.baseFeePerGas != executor.params().baseFee) throw std::runtime_error("base fee mismatch");
   if (want.gasLimit != executor.params().blockGasLimit) throw std::runtime_error("gas limit mismatch");
-  BlockContext ctx = contextOnHead(chain, executor, want.timestamp, want.proposer);
+  BlockContext ctx = contextOnHead(chain, executor, want.timestamp, want.proposer, block.consensus);
   std::vector<std::shared_ptr<const Transaction>> txs;
   txs.reserve(block.transactions.size());
   for (const auto& tx : block.transactions) txs.push_back(std::make_shared<const Transaction>(tx));
   auto state = chain.state();
-  SealedBlock got = seal(chain, executor, ctx, executor.executeBlock(*state, ctx, txs, false));
+  SealedBlock got = seal(chain, executor, ctx, block.consensus, executor.executeBlock(*state, ctx, txs, false));
   const BlockHeader& h = got.block.header;
   auto check = [&](bool ok, const char* what) {
     if (!ok) throw std::runtime_error(std::string("block ") + std::to_string(want.number) + ": " + what + " mismatch");
@@ -96,7 +104,8 @@ SealedBlock applyBlock(const ChainStore& chain, const Executor& executor, const 
   check(h.receiptsRoot == want.receiptsRoot, "receipts root");
   check(h.gasUsed == want.gasUsed, "gas used");
   check(h.logsBloom == want.logsBloom, "logs bloom");
-  got.block.header = want;  // keep the proposer's extraData
+  check(h.extraData == want.extraData, "extraData (consensus data hash)");
+  got.block.header = want;
   got.block.commit = block.commit;
   return got;
 }

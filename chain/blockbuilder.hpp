@@ -18,13 +18,15 @@ struct SealedBlock {
 
 // Executes `candidates` (senders recovered) on the head of `chain`, dropping those invalid at
 // their turn, and assembles the header. Nothing is committed.
+// `consensus` (BFT only) goes into the block and its facts into the block context.
 SealedBlock buildBlock(const ChainStore& chain, const Executor& executor,
                        const std::vector<std::shared_ptr<const Transaction>>& candidates,
-                       uint64_t timestamp, const Address& proposer);
+                       uint64_t timestamp, const Address& proposer, const ConsensusData& consensus = {});
 
 // Re-executes a received block on the head and checks every header field derived from execution
-// (state, transactions and receipts roots, gas used, bloom). Throws std::runtime_error with the
-// first mismatch. Senders must be recovered.
+// (state, transactions and receipts roots, gas used, bloom, and extraData as the consensus data's
+// hash). Throws std::runtime_error with the first mismatch. Senders must be recovered. Whether
+// the consensus data's facts follow from its proofs is for consensus to check.
 SealedBlock applyBlock(const ChainStore& chain, const Executor& executor, const Block& block);
 
 // Commits a sealed block.

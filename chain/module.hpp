@@ -19,6 +19,14 @@
 
 namespace tn {
 
+// A validator that signed two different votes for one height, round and step, proven by evidence
+// that consensus verified and included in the block.
+struct DoubleSign {
+  Address validator;
+  uint64_t height = 0;  // where it equivocated
+  bool operator==(const DoubleSign&) const = default;
+};
+
 struct BlockContext {
   uint64_t chainId = 0;
   uint64_t number = 0;
@@ -26,6 +34,12 @@ struct BlockContext {
   Address proposer;
   Hash32 parentHash;
   U256 baseFee = 0;
+  // Consensus facts carried in the block (Block::consensus), so that every node executes the same
+  // ones: the validators whose precommits for the parent block this block includes (ascending
+  // address order; nullopt on the dev chain and at height 1, where there is no commit to count),
+  // and the double signs proven by the evidence it includes.
+  std::optional<std::vector<Address>> parentSigners;
+  std::vector<DoubleSign> doubleSigns;
 };
 
 struct Log {

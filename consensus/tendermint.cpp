@@ -119,7 +119,7 @@ void Tendermint::start() {
 
 Accept Tendermint::onProposal(const Proposal& p) {
   if (!started_) throw std::logic_error("tendermint: input before start()");
-  if (p.height != height_) return Accept::OtherHeight;
+  if (halted_ || p.height != height_) return Accept::OtherHeight;
   if (p.round < 0 || p.polRound < kNilRound || p.polRound >= p.round) return Accept::Malformed;
   if (p.round - round_ > config_.maxRoundsAhead) return Accept::TooFarAhead;
   if (p.proposer != proposer(p.round)) return Accept::WrongProposer;
@@ -142,7 +142,7 @@ Accept Tendermint::onProposal(const Proposal& p) {
 
 Accept Tendermint::onVote(const Vote& vote) {
   if (!started_) throw std::logic_error("tendermint: input before start()");
-  if (vote.height != height_) return Accept::OtherHeight;
+  if (halted_ || vote.height != height_) return Accept::OtherHeight;
   if ((vote.type != MsgType::Prevote && vote.type != MsgType::Precommit) || vote.round < 0)
     return Accept::Malformed;
   if (vote.round - round_ > config_.maxRoundsAhead) return Accept::TooFarAhead;
@@ -173,7 +173,7 @@ Accept Tendermint::onVote(const Vote& vote) {
 }
 
 void Tendermint::onTimeout(uint64_t height, Round round, Step step) {
-  if (!started_ || height != height_ || round != round_) return;
+  if (!started_ || halted_ || height != height_ || round != round_) return;
   switch (step) {
     case Step::Propose:  // line 57
       if (step_ != Step::Propose) return;
@@ -194,7 +194,7 @@ void Tendermint::onTimeout(uint64_t height, Round round, Step step) {
 
 Accept Tendermint::onCommit(const Value& value, const Commit& commit) {
   if (!started_) throw std::logic_error("tendermint: input before start()");
-  if (commit.height != height_) return Accept::OtherHeight;
+  if (halted_ || commit.height != height_) return Accept::OtherHeight;
   if (commit.blockHash != value.id || !matchesId(value.id, value.payload)) return Accept::BadValue;
   if (checkCommit(config_.chainId, validators_, commit, cache_)) return Accept::BadSignature;
   if (!valid(value.id, value.payload)) return Accept::BadValue;
@@ -246,8 +246,8 @@ void Tendermint::evaluate() {
   // Fire rules until none applies; each firing changes the state, and the first rule that fires
   // restarts the scan, so the order below only matters for which of several enabled rules runs
   // first (any order is allowed by the algorithm).
-  while (ruleDecide() || ruleRoundSkip() || ruleProposal() || rulePrevoteTimeout() || ruleLock() ||
-         rulePrevoteNil() || rulePrecommitTimeout()) {
+  while (!halted_ && (ruleDecide() || ruleRoundSkip() || ruleProposal() || rulePrevoteTimeout() || ruleLock() ||
+         rulePrevoteNil() || rulePrecommitTimeout())) {
   }
 }
 
@@ -443,6 +443,10 @@ void Tendermint::decide(Round round, const Value& value, Commit commit) {
   ++height_;
   validators_.incrementProposerPriority(1);
   resetHeight();
+  if (config_.haltAfterDecision) {
+    halted_ = true;
+    return;
+  }
   startRound(0);
 }
 

@@ -43,6 +43,10 @@ struct TendermintConfig {
   // Messages for rounds further than this ahead of the current round are ignored (memory bound
   // against a faulty validator spamming round numbers).
   Round maxRoundsAhead = 10'000;
+  // Stop after a decision instead of starting round 0 of the next height: a node driver that
+  // pauses between blocks (a commit delay) then builds the next height's machine itself, from
+  // validators(), when it is ready. Inputs to a halted machine are answered OtherHeight.
+  bool haltAfterDecision = false;
 };
 
 struct Timeout {
@@ -125,6 +129,9 @@ class Tendermint {
   Accept onCommit(const Value& value, const Commit& commit);
 
   uint64_t height() const { return height_; }
+  // True once a decision was made with TendermintConfig::haltAfterDecision; height() and
+  // validators() are then those of the next height.
+  bool halted() const { return halted_; }
   Round round() const { return round_; }
   Step step() const { return step_; }
   Round lockedRound() const { return lockedRound_; }
@@ -216,6 +223,7 @@ class Tendermint {
   std::map<Hash32, bool> validity_;
   std::set<std::tuple<Address, Round, MsgType>> reported_;  // evidence already reported
   bool started_ = false;
+  bool halted_ = false;
 };
 
 }  // namespace tn::bft

@@ -14,6 +14,8 @@
 #include <string>
 #include <vector>
 
+#include <boost/json/object.hpp>
+
 #include "chain/block.hpp"
 #include "chain/module.hpp"
 #include "rpc/error.hpp"
@@ -197,6 +199,10 @@ class Backend {
   }
   // The composed module set (names, addresses, call tables); null when there is none.
   virtual const ModuleRegistry* modules() const { return nullptr; }
+  // tn_getConsensusState: the engine's state as JSON (the node composes it from its engine).
+  virtual boost::json::value consensusState() const {
+    return boost::json::object{{"engine", "none"}, {"height", latestBlockNumber() + 1}};
+  }
 };
 
 // Appends the logs of a committed block that match `criteria`, in block order, with their

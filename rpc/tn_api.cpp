@@ -751,6 +751,17 @@ void addTnApi(Dispatcher& d, Backend& backend, const TnApiOptions& opt) {
                                {"currentPeriod", h.at.number / tat::kEmissionPeriodBlocks},
                                {"block", h.at.number}};
          }});
+
+  d.add({"tn_getConsensusState",
+         "The consensus engine's view: the engine (\"dev\" or \"tendermint\"), the height being "
+         "decided, its round and step, the lock, the round's proposer, this node's validator "
+         "address, the validator set with voting power and proposer priority, and the best height "
+         "peers report.",
+         {},
+         "{engine, height, round, step, lockedRound, lockedBlock, validRound, proposer, self, "
+         "validators: [{address, power, proposerPriority}], totalPower, bestPeerHeight, syncing, "
+         "peers}",
+         [be](const Params&, CallContext&) -> json::value { return be->consensusState(); }});
 }
 
 }  // namespace tn::rpc

@@ -1,4 +1,4 @@
-// treasurenetd: the Treasurenet node. Commands: dev, init, start, replay, version.
+// treasurenetd: the Treasurenet node. Commands: dev, init, start, replay, testnet, version.
 #include <csignal>
 #include <cstdio>
 #include <fstream>
@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include "apps/treasurenetd/node.hpp"
+#include "apps/treasurenetd/testnet.hpp"
 
 namespace po = boost::program_options;
 namespace fs = std::filesystem;
@@ -24,6 +25,7 @@ Usage:
   treasurenetd init   --home DIR [--genesis FILE | --chain-id N --accounts N] [--rpc-addr ADDR]
   treasurenetd start  --home DIR [--rpc-addr ADDR] [--block-time MS]
   treasurenetd replay --source DIR --home DIR
+  treasurenetd testnet --home DIR [--validators N] [--base-port P]
   treasurenetd version
 
 dev    creates a single-validator dev chain on first run (genesis with funded dev accounts,
@@ -32,6 +34,7 @@ init   writes DIR/genesis.json, DIR/config.json and the genesis block.
 start  runs the node of an initialised home directory.
 replay re-executes every block of another home's chain into an empty home, checking each
        state root.
+testnet writes a local network of N validators (one home DIR/nodeI each) to run with start.
 )";
 
 uint64_t nowSeconds() {
@@ -138,6 +141,7 @@ int main(int argc, char** argv) {
     std::printf("treasurenetd v0.1.0\n");
     return 0;
   }
+  if (command == "testnet") return runTestnetCommand(argc - 1, argv + 1);
   Common c;
   auto desc = optionsFor(c);
   po::variables_map vm;

@@ -7,6 +7,7 @@
 
 #include "apps/treasurenetd/node_backend.hpp"
 #include "modules/catalog/catalog.hpp"
+#include "consensus/p2p/validator_node.hpp"
 #include "rpc/eth_api.hpp"
 #include "rpc/tn_api.hpp"
 #include "rpc/server.hpp"
@@ -116,12 +117,60 @@ Node::Node(const HomePaths& paths, const Genesis& genesis, const NodeConfig& con
   mc.blockGasLimit = params.blockGasLimit;
   mempool_ = std::make_unique<Mempool>(mc);
 
-  DevEngineOptions eo;
-  eo.blockTime = std::chrono::milliseconds(config.blockTimeMs);
-  eo.maxTxsPerBlock = config.maxTxsPerBlock;
-  engine_ = std::make_unique<DevEngine>(*chain_, *executor_, *mempool_, eo);
+  if (auto setup = net::loadNetworkedSetup(paths.home, params.chainId, chain_->header(0)->hash())) {
+    auto networked = std::make_unique<net::NetworkedEngine>(*chain_, *executor_, *mempool_, std::move(*setup));
+    networked_ = networked.get();
+    engine_ = std::move(networked);
+  } else {
+    DevEngineOptions eo;
+    eo.blockTime = std::chrono::milliseconds(config.blockTimeMs);
+    eo.maxTxsPerBlock = config.maxTxsPerBlock;
+    engine_ = std::make_unique<DevEngine>(*chain_, *executor_, *mempool_, eo);
+  }
 
   backend_ = std::make_unique<NodeBackend>(*chain_, *executor_, *mempool_);
+  if (net::NetworkedEngine* networked = networked_) {
+    backend_->setPeerCounter([networked] { return uint64_t(networked->peerCount()); });
+    ChainStore* chain = chain_.get();
+    backend_->setSyncReporter([networked, chain]() -> std::optional<rpc::SyncStatus> {
+      bft::ConsensusSnapshot s = networked->consensusState();
+      if (!s.syncing) return std::nullopt;
+      return rpc::SyncStatus{0, chain->height(), s.bestPeerHeight};
+    });
+    backend_->setConsensusReporter([networked]() -> boost::json::value {
+      bft::ConsensusSnapshot s = networked->consensusState();
+      boost::json::array validators;
+      uint64_t total = 0;
+      for (const bft::Validator& v : s.validators) {
+        total += v.power;
+        validators.push_back(boost::json::object{
+            {"address", v.address.checksumHex()}, {"power", v.power}, {"proposerPriority", v.priority}});
+      }
+      auto optionalHex = [](const auto& x) -> boost::json::value {
+        if (!x) return nullptr;
+        return boost::json::string(x->hex());
+      };
+      return boost::json::object{{"engine", "tendermint"},
+                                 {"height", s.height},
+                                 {"round", s.round},
+                                 {"step", std::string(bft::name(s.step))},
+                                 {"lockedRound", s.lockedRound},
+                                 {"lockedBlock", optionalHex(s.lockedBlock)},
+                                 {"validRound", s.validRound},
+                                 {"proposer", s.proposer ? boost::json::value(s.proposer->checksumHex()) : nullptr},
+                                 {"self", s.self ? boost::json::value(s.self->checksumHex()) : nullptr},
+                                 {"validators", std::move(validators)},
+                                 {"totalPower", total},
+                                 {"bestPeerHeight", s.bestPeerHeight},
+                                 {"syncing", s.syncing},
+                                 {"peers", networked->peerCount()}};
+    });
+  } else {
+    ChainStore* chain = chain_.get();
+    backend_->setConsensusReporter([chain]() -> boost::json::value {
+      return boost::json::object{{"engine", "dev"}, {"height", chain->height() + 1}, {"validators", boost::json::array{}}};
+    });
+  }
   dispatcher_ = std::make_unique<rpc::Dispatcher>();
   rpc::EthApiOptions eo2;
   eo2.maxLogBlockRange = config.logsMaxBlockRange;

@@ -18,6 +18,9 @@ class Server;
 class Dispatcher;
 }
 class NodeBackend;
+namespace net {
+class NetworkedEngine;
+}
 
 // DIR/config.json: everything that is the operator's choice rather than consensus.
 struct NodeConfig {
@@ -64,7 +67,8 @@ class Node {
   std::unique_ptr<Executor> executor_;
   std::unique_ptr<ChainStore> chain_;
   std::unique_ptr<Mempool> mempool_;
-  std::unique_ptr<DevEngine> engine_;
+  std::unique_ptr<Engine> engine_;  // DevEngine, or NetworkedEngine when config.json has "p2p"
+  net::NetworkedEngine* networked_ = nullptr;
   std::unique_ptr<NodeBackend> backend_;
   std::unique_ptr<rpc::Dispatcher> dispatcher_;
   std::unique_ptr<rpc::Server> server_;

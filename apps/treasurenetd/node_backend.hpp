@@ -14,9 +14,17 @@ class NodeBackend final : public rpc::Backend {
 
   uint64_t chainId() const override { return executor_.params().chainId; }
   std::string clientVersion() const override;
-  uint64_t peerCount() const override { return 0; }
+  uint64_t peerCount() const override { return peerCounter_ ? peerCounter_() : 0; }
+  // A networked node counts its connected p2p peers (net_peerCount); a dev node has none.
+  void setPeerCounter(std::function<uint64_t()> counter) { peerCounter_ = std::move(counter); }
   bool listening() const override { return true; }
-  std::optional<rpc::SyncStatus> syncing() const override { return std::nullopt; }
+  std::optional<rpc::SyncStatus> syncing() const override { return syncing_ ? syncing_() : std::nullopt; }
+  boost::json::value consensusState() const override {
+    return consensusState_ ? consensusState_() : rpc::Backend::consensusState();
+  }
+  // A networked node reports block sync (eth_syncing) and its engine (tn_getConsensusState).
+  void setSyncReporter(std::function<std::optional<rpc::SyncStatus>()> f) { syncing_ = std::move(f); }
+  void setConsensusReporter(std::function<boost::json::value()> f) { consensusState_ = std::move(f); }
 
   uint64_t latestBlockNumber() const override { return chain_.height(); }
   std::optional<rpc::BlockView> blockByNumber(const rpc::BlockTag& tag) const override;
@@ -50,6 +58,9 @@ class NodeBackend final : public rpc::Backend {
   const ChainStore& chain_;
   const Executor& executor_;
   Mempool& mempool_;
+  std::function<uint64_t()> peerCounter_;
+  std::function<std::optional<rpc::SyncStatus>()> syncing_;
+  std::function<boost::json::value()> consensusState_;
 };
 
 }  // namespace tn

@@ -214,3 +214,61 @@ TEST_CASE("block: header, receipt and block encodings round-trip; bloom matches 
   Hash32 a = keccak256(std::string_view("a")), b = keccak256(std::string_view("b"));
   CHECK(orderedRoot({a, b}) != orderedRoot({b, a}));
 }
+
+TEST_CASE("block: consensus data round-trips, binds the block hash and reaches the block context") {
+  ConsensusData c;
+  c.lastCommit = Bytes{0xc1, 0x80};
+  c.evidence = {Bytes{1, 2, 3}};
+  c.parentSigners = std::vector<Address>{Address::fromU64(1), Address::fromU64(2)};
+  c.doubleSigns = {DoubleSign{Address::fromU64(2), 7}};
+  CHECK(ConsensusData::decode(c.encode()) == c);
+  ConsensusData none;
+  CHECK(none.empty());
+  CHECK_FALSE(ConsensusData::decode(none.encode()).parentSigners.has_value());
+  ConsensusData emptySigners;  // "no one signed" differs from "no commit to count"
+  emptySigners.parentSigners = std::vector<Address>{};
+  CHECK(ConsensusData::decode(emptySigners.encode()).parentSigners.has_value());
+  CHECK(emptySigners.hash() != none.hash());
+  CHECK_THROWS(ConsensusData::decode(Bytes{0xc0}));
+
+  // Facts reach modules through the block context: a module that records them.
+  struct Recorder final : public Module {
+    std::string name() const override { return "recorder"; }
+    Address address() const override { return Address::fromU64(0x3001); }
+    std::vector<CallDecl> calls() override { return {}; }
+    void endBlock(HookContext& ctx) override {
+      Bytes v{uint8_t(ctx.block.parentSigners ? ctx.block.parentSigners->size() : 0xff),
+              uint8_t(ctx.block.doubleSigns.size())};
+      ctx.state.put(asBytes("recorder/facts"), v);
+    }
+  };
+  test::TempDir dirA, dirB;
+  Hash32 key = test::secretKey(9);
+  Node a(dirA.path()), b(dirB.path());
+  a.registry.add(std::make_shared<Recorder>());
+  b.registry.add(std::make_shared<Recorder>());
+  a.genesis(addressOfSecret(key));
+  b.genesis(addressOfSecret(key));
+  SealedBlock s = buildBlock(*a.chain, *a.executor, {ping(key, 0, 1)}, 5, Address::fromU64(1), c);
+  const Hash32 ch = c.hash();
+  CHECK(s.block.header.extraData == Bytes(ch.data(), ch.data() + 32));
+  commitSealed(*a.chain, s);
+  CHECK(*a.chain->state()->get(asBytes("recorder/facts")) == Bytes{2, 1});
+  Block stored = *a.chain->block(1);
+  CHECK(stored.consensus == c);
+
+  Block forged = s.block;  // other proofs under the same header: refused
+  forged.consensus.evidence = {Bytes{9}};
+  CHECK_THROWS_WITH_AS(applyBlock(*b.chain, *b.executor, forged), doctest::Contains("extraData"), std::runtime_error);
+  forged = s.block;  // other facts: execution differs
+  forged.consensus.doubleSigns.clear();
+  CHECK_THROWS_WITH_AS(applyBlock(*b.chain, *b.executor, forged), doctest::Contains("state root"), std::runtime_error);
+  forged.consensus.doubleSigns = c.doubleSigns;
+  forged.consensus.parentSigners->pop_back();
+  CHECK_THROWS_AS(applyBlock(*b.chain, *b.executor, forged), std::runtime_error);
+  Block decoded = Block::decode(s.block.encode(false));
+  CHECK(decoded.consensus == c);
+  decoded.transactions[0].sender = s.block.transactions[0].sender;
+  SealedBlock ok = applyBlock(*b.chain, *b.executor, decoded);
+  CHECK(ok.block.header.stateRoot == s.block.header.stateRoot);
+}

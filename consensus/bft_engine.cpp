@@ -1,0 +1,627 @@
+#include "consensus/bft_engine.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cstdio>
+
+#include "chain/blockbuilder.hpp"
+#include "chain/recover.hpp"
+#include "chain/rlp.hpp"
+
+namespace tn::bft {
+
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+// How far ahead of this node's clock a proposed block's timestamp may be.
+constexpr uint64_t kMaxClockDriftSeconds = 10;
+
+uint64_t unixNow() {
+  return uint64_t(std::chrono::duration_cast<std::chrono::seconds>(
+                      std::chrono::system_clock::now().time_since_epoch())
+                      .count());
+}
+
+std::string shortHash(const Hash32& h) { return h.hex().substr(0, 12); }
+
+// Rejections that only a faulty or malicious sender produces (as opposed to stale or early
+// messages, which honest peers send all the time).
+bool isOffence(Accept a) {
+  return a == Accept::Malformed || a == Accept::NotValidator || a == Accept::WrongProposer ||
+         a == Accept::BadSignature || a == Accept::BadValue;
+}
+
+}  // namespace
+
+// The machine's view of the node: blocks as values (Application) and its outputs (Outbox).
+class BftEngine::Driver final : public Application, public Outbox {
+ public:
+  explicit Driver(BftEngine& engine) : engine_(engine) {}
+
+  // id(v) = the block hash. The header binds the transactions through transactionsRoot, which
+  // is checked here, so the hash binds the whole payload. A proposed block carries no commit.
+  Hash32 valueId(BytesView payload) override {
+    Block block = Block::decode(payload);
+    if (!block.commit.empty()) throw std::invalid_argument("a proposed block carries no commit");
+    if (transactionsRoot(block.transactions) != block.header.transactionsRoot)
+      throw std::invalid_argument("transactions do not match the transactions root");
+    return block.header.hash();
+  }
+  Bytes getValue(uint64_t height) override { return engine_.buildProposal(height); }
+  bool validValue(uint64_t height, const Value& value) override { return engine_.checkProposal(height, value); }
+
+  void broadcastProposal(const Proposal& p) override {
+    engine_.network_.broadcast(Channel::Proposal, p.encode(), std::nullopt);
+  }
+  void broadcastVote(const Vote& v) override { engine_.network_.broadcast(Channel::Vote, v.encode(), std::nullopt); }
+  void scheduleTimeout(const Timeout& t) override {
+    TimerEntry e{TimerEntry::What::Consensus, t.height, t.round, t.step};
+    engine_.addTimer(std::chrono::milliseconds(std::min<uint64_t>(t.delayMs, 24ull * 3600 * 1000)), e);
+  }
+  void decide(const Decision& d) override { engine_.commitDecision(d); }
+  void reportEvidence(const DuplicateVoteEvidence& ev) override {
+    std::fprintf(stderr, "consensus: validator %s signed two %s votes at height %llu round %lld\n",
+                 ev.offender().checksumHex().c_str(), std::string(name(ev.a.type)).c_str(),
+                 (unsigned long long)ev.a.height, (long long)ev.a.round);
+    engine_.addEvidence(ev);
+    engine_.network_.broadcast(Channel::Evidence, ev.encode(), std::nullopt);
+  }
+
+  // Blocks executed this height (own proposal or validated ones), by hash: decide commits them
+  // without executing again.
+  std::map<Hash32, SealedBlock> sealed;
+
+ private:
+  BftEngine& engine_;
+};
+
+BftEngine::BftEngine(ChainStore& chain, const Executor& executor, Mempool& mempool, PeerNetwork& network,
+                     BftEngineOptions options)
+    : chain_(chain),
+      executor_(executor),
+      mempool_(mempool),
+      network_(network),
+      options_(std::move(options)),
+      driver_(std::make_unique<Driver>(*this)) {
+  if (options_.tendermint.chainId == 0) throw std::invalid_argument("bft engine: chain id not set");
+  if (options_.genesisValidators.size() == 0) throw std::invalid_argument("bft engine: no validators");
+  options_.tendermint.haltAfterDecision = true;  // the engine starts each height itself
+  mempool_.onAdded([this] {
+    if (!mempoolDirty_.exchange(true)) post([this] { gossipMempool(); });
+  });
+}
+
+BftEngine::~BftEngine() { stop(); }
+
+void BftEngine::start() {
+  if (thread_.joinable()) return;
+  if (options_.validatorKey) signLog_ = std::make_unique<FileSignLog>(options_.signLogPath);
+  else signLog_ = std::make_unique<MemorySignLog>();
+  loadValidators();
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = false;
+  }
+  post([this] { startHeight(); });
+  addTimer(options_.statusInterval, TimerEntry{TimerEntry::What::Status});
+  thread_ = std::thread([this] { run(); });
+}
+
+void BftEngine::stop() {
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+void BftEngine::receive(PeerId peer, Channel channel, Bytes payload) {
+  post([this, peer, channel, payload = std::move(payload)] { handle(peer, channel, payload); });
+}
+
+void BftEngine::peerConnected(PeerId peer) {
+  post([this, peer] { sendStatus(peer); });
+}
+
+void BftEngine::peerDisconnected(PeerId peer) {
+  post([this, peer] { peerHeights_.erase(peer); });
+}
+
+ConsensusSnapshot BftEngine::snapshot() const {
+  std::lock_guard lock(snapshotMutex_);
+  return snapshot_;
+}
+
+// ------------------------------------------------------------------------------------ loop
+
+void BftEngine::post(std::function<void()> task) {
+  {
+    std::lock_guard lock(mutex_);
+    tasks_.push_back(std::move(task));
+  }
+  cv_.notify_one();
+}
+
+void BftEngine::addTimer(std::chrono::milliseconds delay, TimerEntry entry) {
+  {
+    std::lock_guard lock(mutex_);
+    timers_.emplace(Clock::now() + delay, entry);
+  }
+  cv_.notify_one();
+}
+
+void BftEngine::run() {
+  std::unique_lock lock(mutex_);
+  while (!stopping_) {
+    std::function<void()> task;
+    std::optional<TimerEntry> timer;
+    if (!tasks_.empty()) {
+      task = std::move(tasks_.front());
+      tasks_.pop_front();
+    } else if (!timers_.empty() && timers_.begin()->first <= Clock::now()) {
+      timer = timers_.begin()->second;
+      timers_.erase(timers_.begin());
+    } else {
+      if (timers_.empty()) cv_.wait(lock);
+      else cv_.wait_until(lock, timers_.begin()->first);
+      continue;
+    }
+    lock.unlock();
+    try {
+      if (task) task();
+      else fireTimer(*timer);
+    } catch (const std::exception& e) {
+      // Only a broken database or executor gets here (peer input errors are handled where they
+      // arise): keep the last commit and stop rather than write anything doubtful.
+      std::fprintf(stderr, "fatal: consensus engine failed: %s\n", e.what());
+      std::fflush(stderr);
+      std::abort();
+    }
+    lock.lock();
+  }
+}
+
+void BftEngine::fireTimer(const TimerEntry& t) {
+  switch (t.what) {
+    case TimerEntry::What::Consensus:
+      if (machine_ && machine_->height() == t.height) {
+        machine_->onTimeout(t.height, t.round, t.step);
+        afterInput();
+      }
+      return;
+    case TimerEntry::What::NextHeight:
+      nextHeightScheduled_ = false;
+      if (!machine_) startHeight();
+      return;
+    case TimerEntry::What::Status:
+      sendStatus(std::nullopt);
+      regossip();
+      maybeRequestBlock();
+      addTimer(options_.statusInterval, TimerEntry{TimerEntry::What::Status});
+      return;
+  }
+}
+
+// ------------------------------------------------------------------------------------ heights
+
+void BftEngine::startHeight() {
+  uint64_t height = chain_.height() + 1;
+  driver_->sealed.clear();
+  machine_ = std::make_unique<Tendermint>(options_.tendermint, height, nextValidators_, options_.validatorKey,
+                                          *signLog_, *driver_, *driver_, &recoverCache_);
+  heightStartedAt_ = Clock::now();
+  regossiped_ = false;
+  machine_->start();
+  // Messages that arrived early for this height (or later ones) go through again.
+  auto early = std::move(buffered_);
+  buffered_.clear();
+  for (auto& [peer, channel, payload] : early) {
+    if (machine_ && !machine_->halted()) handleConsensusMessage(peer, channel, payload);
+    else buffered_.emplace_back(peer, channel, std::move(payload));
+  }
+  afterInput();
+}
+
+void BftEngine::afterInput() {
+  if (machine_ && machine_->halted()) {
+    machine_.reset();
+    loadValidators();
+    // Catching up: no pause. Otherwise wait commitDelay for transactions to gather.
+    if (bestPeerHeight() > chain_.height() || options_.commitDelay.count() == 0) {
+      startHeight();
+      return;
+    }
+    if (!nextHeightScheduled_) {
+      nextHeightScheduled_ = true;
+      addTimer(options_.commitDelay, TimerEntry{TimerEntry::What::NextHeight});
+    }
+  }
+  refreshSnapshot();
+}
+
+uint64_t BftEngine::bestPeerHeight() const {
+  uint64_t best = 0;
+  for (const auto& [peer, h] : peerHeights_) best = std::max(best, h);
+  return best;
+}
+
+// ------------------------------------------------------------------------------------ validators
+
+ValidatorSet validatorSetAt(uint64_t height, uint64_t since, const std::vector<Validator>& members) {
+  std::vector<Validator> fresh;
+  fresh.reserve(members.size());
+  for (const Validator& v : members) fresh.push_back(Validator{v.address, v.power, 0});
+  ValidatorSet set(std::move(fresh));  // priorities of height `since`
+  for (uint64_t left = height > since ? height - since : 0; left > 0;) {
+    uint32_t step = uint32_t(std::min<uint64_t>(left, 1u << 20));
+    set.incrementProposerPriority(step);
+    left -= step;
+  }
+  return set;
+}
+
+void BftEngine::loadValidators() {
+  const uint64_t head = chain_.height();
+  StakedValidators staked;
+  if (options_.validatorSource) staked = options_.validatorSource(*chain_.state());
+  if (staked.members.empty()) {
+    staked.since = 1;
+    staked.members = options_.genesisValidators.members();
+    staked.previous.clear();
+  }
+  // Unchanged members: one more increment of the running set (no replay from `since`).
+  auto sameMembers = [](const ValidatorSet& set, const std::vector<Validator>& members) {
+    if (set.size() != members.size()) return false;
+    for (const Validator& v : members) {
+      const Validator* m = set.find(v.address);
+      if (!m || m->power != v.power) return false;
+    }
+    return true;
+  };
+  if (nextValidators_.size() > 0 && staked.since <= head && sameMembers(nextValidators_, staked.members) &&
+      headValidators_.size() > 0) {
+    headValidators_ = nextValidators_;
+    nextValidators_.incrementProposerPriority(1);
+  } else {
+    nextValidators_ = validatorSetAt(head + 1, staked.since, staked.members);
+    if (head >= 1) {
+      // The head's set: the same members unless they changed in the head block itself.
+      if (staked.since <= head) headValidators_ = validatorSetAt(head, staked.since, staked.members);
+      else if (!staked.previous.empty()) headValidators_ = ValidatorSet(staked.previous);
+      else headValidators_ = ValidatorSet(options_.genesisValidators.members());
+    }
+  }
+}
+
+void BftEngine::addEvidence(const DuplicateVoteEvidence& ev) {
+  auto key = std::make_tuple(ev.offender(), ev.a.height, ev.a.round, uint8_t(ev.a.type));
+  if (committedEvidence_.count(key)) return;
+  if (pendingEvidence_.size() < 10 * kMaxEvidencePerBlock) pendingEvidence_.emplace(key, ev);
+}
+
+ConsensusData BftEngine::consensusDataForNextBlock() {
+  ConsensusData data;
+  const uint64_t height = chain_.height() + 1;
+  if (height >= 2) {
+    auto head = chain_.block(height - 1);
+    if (!head || head->commit.empty()) throw std::runtime_error("the head block has no stored commit");
+    data.lastCommit = head->commit;
+    std::vector<Address> signers;
+    for (const CommitSig& s : Commit::decode(head->commit).sigs) signers.push_back(s.validator);
+    std::sort(signers.begin(), signers.end());
+    data.parentSigners = std::move(signers);
+  }
+  std::set<std::pair<Address, uint64_t>> seen;
+  for (const auto& [key, ev] : pendingEvidence_) {
+    if (data.evidence.size() == kMaxEvidencePerBlock) break;
+    if (ev.a.height >= height || height - ev.a.height > kMaxEvidenceAgeBlocks) continue;
+    if (!seen.insert({ev.offender(), ev.a.height}).second) continue;  // one per validator and height
+    data.evidence.push_back(ev.encode());
+    data.doubleSigns.push_back(DoubleSign{ev.offender(), ev.a.height});
+  }
+  return data;
+}
+
+std::optional<std::string> checkConsensusData(uint64_t chainId, uint64_t height, const Hash32& parentHash,
+                                              const ValidatorSet& parentValidators, const ConsensusData& data,
+                                              RecoverCache* cache) {
+  if (height == 1) {
+    if (!data.lastCommit.empty() || data.parentSigners) return "block 1 cannot carry a parent commit";
+  } else {
+    if (data.lastCommit.empty() || !data.parentSigners) return "block carries no commit of its parent";
+    Commit c = Commit::decode(data.lastCommit);
+    if (c.height != height - 1 || c.blockHash != parentHash) return "parent commit is for another block";
+    if (auto why = checkCommit(chainId, parentValidators, c, cache)) return "parent commit: " + *why;
+    std::vector<Address> signers;
+    for (const CommitSig& s : c.sigs) signers.push_back(s.validator);
+    std::sort(signers.begin(), signers.end());
+    if (signers != *data.parentSigners) return "parent signers do not match the parent commit";
+  }
+  if (data.evidence.size() > kMaxEvidencePerBlock) return "too much evidence in one block";
+  if (data.evidence.size() != data.doubleSigns.size()) return "double signs do not match the evidence";
+  std::set<std::pair<Address, uint64_t>> seen;
+  for (std::size_t i = 0; i < data.evidence.size(); ++i) {
+    DuplicateVoteEvidence ev = DuplicateVoteEvidence::decode(data.evidence[i]);
+    if (auto why = ev.check(chainId)) return "evidence: " + *why;
+    if (ev.a.height >= height || height - ev.a.height > kMaxEvidenceAgeBlocks) return "evidence out of range";
+    if (!seen.insert({ev.offender(), ev.a.height}).second) return "duplicate evidence";
+    if (!(data.doubleSigns[i] == DoubleSign{ev.offender(), ev.a.height})) return "double sign does not match its evidence";
+  }
+  return std::nullopt;
+}
+
+// ------------------------------------------------------------------------------------ blocks
+
+Bytes BftEngine::buildProposal(uint64_t height) {
+  if (height != chain_.height() + 1) throw std::logic_error("proposal for a height not on the head");
+  auto state = chain_.state();
+  const Ledger& ledger = executor_.modules().ledger();
+  std::size_t maxTxs = options_.maxTxsPerBlock;
+  for (;;) {
+    auto txs = mempool_.select(*state, ledger, executor_.params().baseFee, executor_.params().blockGasLimit, maxTxs);
+    uint64_t timestamp = std::max(unixNow(), chain_.head().timestamp);
+    SealedBlock sealed =
+        buildBlock(chain_, executor_, txs, timestamp, addressOfSecret(*options_.validatorKey), consensusDataForNextBlock());
+    Bytes payload = sealed.block.encode(false);
+    // Stay well inside the frame limit (the proposal adds its own fields).
+    if (payload.size() + 4096 > kMaxBlockMessageBytes && maxTxs > 1) {
+      maxTxs = std::max<std::size_t>(1, sealed.block.transactions.size() / 2);
+      continue;
+    }
+    Hash32 id = sealed.block.header.hash();
+    driver_->sealed.insert_or_assign(id, std::move(sealed));
+    return payload;
+  }
+}
+
+bool BftEngine::checkProposal(uint64_t height, const Value& value) {
+  if (driver_->sealed.count(value.id)) return true;  // our own block, or already executed
+  try {
+    Block block = Block::decode(value.payload);
+    if (block.header.number != height || height != chain_.height() + 1) return false;
+    // A proposer cannot push block time ahead of the validators' clocks (modules use it as "now").
+    if (block.header.timestamp > unixNow() + kMaxClockDriftSeconds)
+      throw std::runtime_error("timestamp " + std::to_string(block.header.timestamp) + " is in the future");
+    if (auto why = checkConsensusData(options_.tendermint.chainId, height, chain_.headHash(), headValidators_,
+                                      block.consensus, &recoverCache_))
+      throw std::runtime_error(*why);
+    std::vector<Transaction*> txs;
+    for (auto& tx : block.transactions) txs.push_back(&tx);
+    for (const auto& error : recoverSenders(txs))
+      if (error) return false;
+    SealedBlock sealed = applyBlock(chain_, executor_, block);  // checks every derived root
+    driver_->sealed.insert_or_assign(value.id, std::move(sealed));
+    return true;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "consensus: invalid block %s at height %llu: %s\n", shortHash(value.id).c_str(),
+                 (unsigned long long)height, e.what());
+    return false;
+  }
+}
+
+void BftEngine::commitDecision(const Decision& d) {
+  auto it = driver_->sealed.find(d.value.id);
+  if (it == driver_->sealed.end()) {
+    // The machine only decides values it found valid, which executed them; be safe anyway.
+    if (!checkProposal(d.height, d.value)) throw std::runtime_error("decided block does not execute");
+    it = driver_->sealed.find(d.value.id);
+  }
+  SealedBlock sealed = std::move(it->second);
+  driver_->sealed.clear();
+  for (const Bytes& e : sealed.block.consensus.evidence) {
+    DuplicateVoteEvidence ev = DuplicateVoteEvidence::decode(e);
+    auto key = std::make_tuple(ev.offender(), ev.a.height, ev.a.round, uint8_t(ev.a.type));
+    pendingEvidence_.erase(key);
+    committedEvidence_.insert(key);
+  }
+  sealed.block.commit = d.commit.encode();  // stored with the block: anyone can verify it
+  commitSealed(chain_, sealed);
+  // Included transactions leave the pool; so do those the block builder found invalid.
+  std::vector<std::shared_ptr<const Transaction>> done;
+  for (const auto& tx : sealed.block.transactions) done.push_back(std::make_shared<const Transaction>(tx));
+  for (const auto& [tx, why] : sealed.dropped)
+    if (why != kBlockFull) done.push_back(tx);
+  auto newState = chain_.state();
+  mempool_.removeCommitted(done, *newState, executor_.modules().ledger());
+  for (const auto& tx : sealed.block.transactions) gossipedTxs_.erase(tx.hash);
+  if (sealed.block.header.number % 100 == 0 || sealed.block.transactions.size() > 0)
+    std::fprintf(stderr, "consensus: committed block %llu %s (%zu txs, round %lld)\n",
+                 (unsigned long long)sealed.block.header.number, shortHash(d.value.id).c_str(),
+                 sealed.block.transactions.size(), (long long)d.round);
+  for (const auto& l : listeners_) l(sealed.block, sealed.receipts);
+  sendStatus(std::nullopt);
+}
+
+// ------------------------------------------------------------------------------------ messages
+
+void BftEngine::handle(PeerId peer, Channel channel, const Bytes& payload) {
+  try {
+    switch (channel) {
+      case Channel::Proposal:
+      case Channel::Vote:
+      case Channel::Evidence:
+        handleConsensusMessage(peer, channel, payload);
+        break;
+      case Channel::Tx:
+        handleTx(peer, payload);
+        break;
+      case Channel::Status:
+        handleStatus(peer, payload);
+        break;
+      case Channel::BlockRequest:
+        handleBlockRequest(peer, payload);
+        break;
+      case Channel::BlockResponse:
+        handleBlockResponse(peer, payload);
+        break;
+    }
+  } catch (const std::invalid_argument& e) {
+    network_.punish(peer, std::string("malformed message: ") + e.what());
+  } catch (const rlp::Error& e) {
+    network_.punish(peer, std::string("malformed message: ") + e.what());
+  } catch (const TxError& e) {
+    network_.punish(peer, std::string("malformed message: ") + e.what());
+  }
+  afterInput();
+}
+
+void BftEngine::bufferForLater(PeerId peer, Channel channel, const Bytes& payload, uint64_t height) {
+  // Only the next height: anything further is reached through block sync.
+  uint64_t next = machine_ ? machine_->height() + 1 : chain_.height() + 1;
+  if (height > next || buffered_.size() >= options_.maxBufferedMessages) return;
+  buffered_.emplace_back(peer, channel, payload);
+}
+
+void BftEngine::handleConsensusMessage(PeerId peer, Channel channel, const Bytes& payload) {
+  if (channel == Channel::Evidence) {
+    DuplicateVoteEvidence ev = DuplicateVoteEvidence::decode(payload);
+    if (auto why = ev.check(options_.tendermint.chainId)) return network_.punish(peer, "invalid evidence: " + *why);
+    auto key = std::make_tuple(ev.offender(), ev.a.height, ev.a.round, uint8_t(ev.a.type));
+    if (pendingEvidence_.count(key) || committedEvidence_.count(key)) return;  // known: do not relay again
+    std::fprintf(stderr, "consensus: evidence from a peer: validator %s double-signed at height %llu\n",
+                 ev.offender().checksumHex().c_str(), (unsigned long long)ev.a.height);
+    addEvidence(ev);
+    network_.broadcast(Channel::Evidence, payload, peer);
+    return;
+  }
+  uint64_t height;
+  Accept verdict;
+  if (channel == Channel::Proposal) {
+    Proposal p = Proposal::decode(payload);
+    height = p.height;
+    if (!machine_ || height > machine_->height()) return bufferForLater(peer, channel, payload, height);
+    verdict = machine_->onProposal(p);
+  } else {
+    Vote v = Vote::decode(payload);
+    height = v.height;
+    if (!machine_ || height > machine_->height()) return bufferForLater(peer, channel, payload, height);
+    verdict = machine_->onVote(v);
+  }
+  if (isOffence(verdict))
+    return network_.punish(peer, fmt::format("{} at height {}: {}", channel == Channel::Proposal ? "proposal" : "vote",
+                                             height, name(verdict)));
+  // Relay what this node took into account: peers that are not directly connected to the
+  // signer get it too (each node relays a message once, the seen-set drops echoes).
+  if (verdict == Accept::Added || verdict == Accept::Conflict) network_.broadcast(channel, payload, peer);
+}
+
+void BftEngine::handleTx(PeerId peer, const Bytes& payload) {
+  auto tx = std::make_shared<Transaction>(Transaction::decode(payload));  // TxError: malformed
+  if (mempool_.contains(tx->hash)) return;
+  try {
+    auto state = chain_.state();
+    mempool_.add(tx, *state, executor_.modules().ledger(), executor_.params().baseFee);
+  } catch (const TxError&) {
+    return;  // a valid encoding that this pool refuses (nonce, funds, ...): not an offence
+  }
+  gossipedTxs_.insert(tx->hash);
+  network_.broadcast(Channel::Tx, payload, peer);
+}
+
+void BftEngine::gossipMempool() {
+  mempoolDirty_ = false;
+  for (const auto& tx : mempool_.all())
+    if (gossipedTxs_.insert(tx->hash).second) network_.broadcast(Channel::Tx, tx->raw, std::nullopt);
+  if (gossipedTxs_.size() > 4 * mempool_.config().maxTxs) {
+    gossipedTxs_.clear();
+    for (const auto& tx : mempool_.all()) gossipedTxs_.insert(tx->hash);
+  }
+}
+
+void BftEngine::sendStatus(std::optional<PeerId> to) {
+  rlp::Encoder e;
+  auto m = e.beginList();
+  e.uint(chain_.height()).bytes(chain_.headHash());
+  e.endList(m);
+  if (to) network_.send(*to, Channel::Status, e.take());
+  else network_.broadcast(Channel::Status, e.take(), std::nullopt);
+}
+
+void BftEngine::handleStatus(PeerId peer, const Bytes& payload) {
+  auto items = rlp::decode(payload).items();
+  if (items.size() != 2) throw std::invalid_argument("status: expected [height, headHash]");
+  uint64_t height = items[0].toU64();
+  Hash32::fromView(items[1].bytes());
+  peerHeights_[peer] = height;
+  maybeRequestBlock();
+}
+
+void BftEngine::maybeRequestBlock() {
+  uint64_t want = chain_.height() + 1;
+  auto now = Clock::now();
+  if (syncRequest_ && syncRequest_->first == want && now - syncRequest_->second < options_.syncRequestTimeout) return;
+  std::vector<PeerId> candidates;
+  for (const auto& [peer, h] : peerHeights_)
+    if (h >= want) candidates.push_back(peer);
+  if (candidates.empty()) return;
+  // Rotate among the peers that have it, so one unresponsive peer does not stall sync.
+  static thread_local std::size_t turn = 0;
+  PeerId peer = candidates[turn++ % candidates.size()];
+  rlp::Encoder e;
+  auto m = e.beginList();
+  e.uint(want);
+  e.endList(m);
+  network_.send(peer, Channel::BlockRequest, e.take());
+  syncRequest_ = {want, now};
+}
+
+void BftEngine::handleBlockRequest(PeerId peer, const Bytes& payload) {
+  auto items = rlp::decode(payload).items();
+  if (items.size() != 1) throw std::invalid_argument("block request: expected [height]");
+  uint64_t height = items[0].toU64();
+  if (height == 0 || height > chain_.height()) return;
+  if (auto block = chain_.block(height)) network_.send(peer, Channel::BlockResponse, block->encode(false));
+}
+
+void BftEngine::handleBlockResponse(PeerId peer, const Bytes& payload) {
+  Block block = Block::decode(payload);
+  if (block.header.number != chain_.height() + 1) return;  // stale: already have it
+  if (!machine_) startHeight();                            // skip the commit pause: we are behind
+  if (!machine_ || block.header.number != chain_.height() + 1) return;
+  Commit commit = Commit::decode(block.commit);
+  block.commit.clear();
+  Value value{block.header.hash(), block.encode(false)};
+  // The machine checks the commit against the height's validator set and executes the block
+  // (validValue) before deciding it, exactly as for a decision reached in consensus.
+  Accept verdict = machine_->onCommit(value, commit);
+  syncRequest_.reset();
+  if (verdict == Accept::BadSignature || verdict == Accept::BadValue)
+    network_.punish(peer, fmt::format("block {} with an invalid commit or content", block.header.number));
+}
+
+void BftEngine::regossip() {
+  if (!machine_) return;
+  auto now = Clock::now();
+  if (now - heightStartedAt_ < options_.regossipAfter) return;
+  heightStartedAt_ = now;  // again after another regossipAfter
+  for (const auto& p : machine_->proposals()) network_.broadcast(Channel::Proposal, p.encode(), std::nullopt);
+  for (const auto& v : machine_->votes()) network_.broadcast(Channel::Vote, v.encode(), std::nullopt);
+}
+
+void BftEngine::refreshSnapshot() {
+  ConsensusSnapshot s;
+  if (machine_) {
+    s.height = machine_->height();
+    s.round = machine_->round();
+    s.step = machine_->step();
+    s.lockedRound = machine_->lockedRound();
+    s.lockedBlock = machine_->lockedValue();
+    s.validRound = machine_->validRound();
+    s.proposer = machine_->proposer(machine_->round());
+    s.self = machine_->address();
+    s.validators = machine_->validators().members();
+  } else {
+    s.height = chain_.height() + 1;
+    s.validators = nextValidators_.members();
+    if (options_.validatorKey) s.self = addressOfSecret(*options_.validatorKey);
+  }
+  s.bestPeerHeight = bestPeerHeight();
+  s.syncing = s.bestPeerHeight > chain_.height() + 1;
+  std::lock_guard lock(snapshotMutex_);
+  snapshot_ = std::move(s);
+}
+
+}  // namespace tn::bft

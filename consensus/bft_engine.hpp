@@ -1,0 +1,207 @@
+// The Tendermint engine of a validator node: drives the consensus machine (tendermint.hpp) with
+// real timers, the signing log on disk, the validator key, a peer network for gossip, the mempool
+// for proposals and the chain store for commits; and block sync for a node that fell behind.
+// It implements the same Engine interface as the dev engine. One thread runs the machine; the
+// network hands messages in through receive(). See docs/CONSENSUS.md ("The engine in the node").
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <thread>
+#include <tuple>
+#include <unordered_set>
+
+#include "chain/mempool.hpp"
+#include "consensus/engine.hpp"
+#include "consensus/tendermint.hpp"
+
+namespace tn::bft {
+
+using PeerId = uint64_t;  // a connection number given by the network, never reused
+
+// Consensus message channels; the p2p layer uses the same numbers as frame kinds.
+enum class Channel : uint8_t {
+  Tx = 16,             // a raw signed transaction (gossip)
+  Proposal = 17,       // Proposal::encode (gossip)
+  Vote = 18,           // Vote::encode (gossip)
+  Evidence = 19,       // DuplicateVoteEvidence::encode (gossip)
+  Status = 20,         // RLP([committedHeight, headHash]) to each peer, periodically
+  BlockRequest = 21,   // RLP([height])
+  BlockResponse = 22,  // Block::encode(false), with its commit
+};
+
+// A proposal or a synced block can be no larger than this on the wire.
+inline constexpr std::size_t kMaxBlockMessageBytes = 16u << 20;
+
+// What the engine needs from the p2p layer. Implementations must not call back into the engine.
+class PeerNetwork {
+ public:
+  virtual ~PeerNetwork() = default;
+  virtual void broadcast(Channel channel, Bytes payload, std::optional<PeerId> except) = 0;
+  virtual void send(PeerId peer, Channel channel, Bytes payload) = 0;
+  // The peer sent invalid data: disconnect and ban it.
+  virtual void punish(PeerId peer, std::string reason) = 0;
+  virtual std::size_t peerCount() const = 0;
+};
+
+// The validators a committed state names (the staking module's active set; apps wires it): the
+// members of the next height, the height `since` which they have been unchanged, and the members
+// before that change (the set of the head block when since == head + 1). Empty members: the state
+// names none, and the genesis validators stay in charge.
+struct StakedValidators {
+  uint64_t since = 1;
+  std::vector<Validator> members;   // address and power; priorities are derived
+  std::vector<Validator> previous;  // empty when unknown or when there was no change
+};
+using ValidatorSource = std::function<StakedValidators(const StateReader&)>;
+
+// The set of `height` when the members have been unchanged since height `since`: CometBFT's
+// priorities started fresh at `since` and incremented once per height.
+ValidatorSet validatorSetAt(uint64_t height, uint64_t since, const std::vector<Validator>& members);
+
+inline constexpr std::size_t kMaxEvidencePerBlock = 50;
+inline constexpr uint64_t kMaxEvidenceAgeBlocks = 100'000;  // older double signs are not punished
+
+// Empty if `data` is right for a block at `height` on top of `parentHash`, else why not: the
+// parent commit is a valid commit of the parent by `parentValidators` (none at height 1), the
+// signer list is exactly its signers, and each evidence verifies, is in range, appears once per
+// (validator, height) and matches its double-sign entry.
+std::optional<std::string> checkConsensusData(uint64_t chainId, uint64_t height, const Hash32& parentHash,
+                                              const ValidatorSet& parentValidators, const ConsensusData& data,
+                                              RecoverCache* cache = nullptr);
+
+struct BftEngineOptions {
+  TendermintConfig tendermint;  // chainId must be set
+  ValidatorSet genesisValidators;  // the set of height 1 (ValidatorSet's constructor ran)
+  ValidatorSource validatorSource;  // null: the genesis validators forever
+  std::optional<Hash32> validatorKey;  // nullopt: follow the chain without voting
+  std::filesystem::path signLogPath;   // the validator's signing write-ahead log
+  // Pause after a commit before the next height starts (CometBFT's timeout_commit): sets the
+  // block rate and lets transactions gather. Skipped while catching up.
+  std::chrono::milliseconds commitDelay{1000};
+  std::chrono::milliseconds statusInterval{1000};
+  // Re-broadcast this height's messages when the height has not moved for this long.
+  std::chrono::milliseconds regossipAfter{2000};
+  std::chrono::milliseconds syncRequestTimeout{3000};
+  std::size_t maxTxsPerBlock = 10'000;
+  std::size_t maxBufferedMessages = 10'000;  // for the next height, received early
+};
+
+// A copy of the engine's state for RPC and tests.
+struct ConsensusSnapshot {
+  uint64_t height = 0;  // the height being decided (committed head + 1)
+  Round round = 0;
+  Step step = Step::Propose;
+  Round lockedRound = kNilRound;
+  std::optional<Hash32> lockedBlock;
+  Round validRound = kNilRound;
+  std::optional<Address> proposer;  // of the current round
+  std::optional<Address> self;      // this validator, if it is one
+  std::vector<Validator> validators;
+  uint64_t bestPeerHeight = 0;  // highest committed height a peer reported
+  bool syncing = false;         // behind a peer by more than one block
+};
+
+class BftEngine final : public Engine {
+ public:
+  BftEngine(ChainStore& chain, const Executor& executor, Mempool& mempool, PeerNetwork& network,
+            BftEngineOptions options);
+  ~BftEngine() override;
+
+  void start() override;
+  void stop() override;
+  void onCommit(CommitListener listener) override { listeners_.push_back(std::move(listener)); }
+
+  // From the network thread: queued and handled on the engine thread.
+  void receive(PeerId peer, Channel channel, Bytes payload);
+  void peerConnected(PeerId peer);
+  void peerDisconnected(PeerId peer);
+
+  ConsensusSnapshot snapshot() const;
+
+ private:
+  class Driver;  // the machine's Application and Outbox
+  struct TimerEntry {
+    enum class What : uint8_t { Consensus, NextHeight, Status } what;
+    uint64_t height = 0;
+    Round round = 0;
+    Step step = Step::Propose;
+  };
+
+  void run();
+  void post(std::function<void()> task);
+  void addTimer(std::chrono::milliseconds delay, TimerEntry entry);
+  void fireTimer(const TimerEntry& entry);
+
+  void startHeight();
+  void afterInput();  // rebuilds the machine after a decision, refreshes the snapshot
+  void handle(PeerId peer, Channel channel, const Bytes& payload);
+  void handleConsensusMessage(PeerId peer, Channel channel, const Bytes& payload);
+  void handleStatus(PeerId peer, const Bytes& payload);
+  void handleBlockRequest(PeerId peer, const Bytes& payload);
+  void handleBlockResponse(PeerId peer, const Bytes& payload);
+  void handleTx(PeerId peer, const Bytes& payload);
+  void gossipMempool();
+  Bytes buildProposal(uint64_t height);
+  bool checkProposal(uint64_t height, const Value& value);
+  // Validator sets from the committed state: of the head block and of the next height.
+  void loadValidators();
+  ConsensusData consensusDataForNextBlock();
+  void addEvidence(const DuplicateVoteEvidence& ev);
+  void commitDecision(const Decision& decision);
+  void bufferForLater(PeerId peer, Channel channel, const Bytes& payload, uint64_t height);
+  uint64_t bestPeerHeight() const;
+  void maybeRequestBlock();
+  void sendStatus(std::optional<PeerId> to);
+  void regossip();
+  void refreshSnapshot();
+
+  ChainStore& chain_;
+  const Executor& executor_;
+  Mempool& mempool_;
+  PeerNetwork& network_;
+  BftEngineOptions options_;
+  std::vector<CommitListener> listeners_;
+
+  std::unique_ptr<SignLog> signLog_;  // FileSignLog for a validator, in memory for a follower
+  std::unique_ptr<Driver> driver_;
+  std::unique_ptr<Tendermint> machine_;
+  ValidatorSet nextValidators_;  // the set of the height the next machine starts at
+  ValidatorSet headValidators_;  // the set that committed the head block (checks lastCommit)
+  // Double signs seen and not yet in a committed block, by (offender, height, round, type).
+  std::map<std::tuple<Address, uint64_t, Round, uint8_t>, DuplicateVoteEvidence> pendingEvidence_;
+  std::set<std::tuple<Address, uint64_t, Round, uint8_t>> committedEvidence_;
+  RecoverCache recoverCache_;
+
+  // Early messages for the height after the machine's (or the next machine's), replayed at start.
+  std::deque<std::tuple<PeerId, Channel, Bytes>> buffered_;
+  std::map<PeerId, uint64_t> peerHeights_;
+  std::optional<std::pair<uint64_t, std::chrono::steady_clock::time_point>> syncRequest_;
+  std::chrono::steady_clock::time_point heightStartedAt_;
+  bool regossiped_ = false;
+  bool nextHeightScheduled_ = false;
+  std::unordered_set<Hash32> gossipedTxs_;  // pooled transactions already announced
+  std::atomic<bool> mempoolDirty_{false};
+
+  // Engine thread queue.
+  mutable std::mutex mutex_;
+  std::condition_variable cv_;
+  std::deque<std::function<void()>> tasks_;
+  std::multimap<std::chrono::steady_clock::time_point, TimerEntry> timers_;
+  bool stopping_ = false;
+  std::thread thread_;
+
+  mutable std::mutex snapshotMutex_;
+  ConsensusSnapshot snapshot_;
+};
+
+}  // namespace tn::bft

@@ -1,0 +1,102 @@
+// The p2p host: a TCP listener plus outbound dials, the authenticated handshake, the peer table
+// with in/out limits, persistent peers (redialled), peer exchange, bans and deduplicated gossip.
+// Everything runs on one Asio thread owned by the host; the public methods are thread-safe
+// (they post to that thread or take the snapshot mutex). See docs/NETWORK.md.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "consensus/bft_engine.hpp"
+#include "consensus/p2p/message.hpp"
+
+namespace tn::net {
+
+using PeerId = bft::PeerId;
+
+struct HostConfig {
+  uint64_t chainId = 0;
+  Hash32 genesisHash;  // chain identity checked in the handshake
+  Hash32 nodeKey;      // secp256k1 secret; the node id is its public key
+  std::string listenAddr = "127.0.0.1:0";  // "" disables listening
+  // Dialled at start and redialled whenever disconnected; never counted against maxOutbound.
+  std::vector<std::string> persistentPeers;
+  std::size_t maxInbound = 40;
+  std::size_t maxOutbound = 10;  // dials of addresses learnt by peer exchange
+  bool pex = true;
+  std::chrono::milliseconds banDuration{60'000};
+  std::chrono::milliseconds dialInterval{1'000};  // redial / address-book dial period
+  std::chrono::milliseconds handshakeTimeout{5'000};
+  std::chrono::milliseconds pingInterval{10'000};
+  std::chrono::milliseconds idleTimeout{30'000};  // no frame for this long: disconnect
+  std::chrono::milliseconds pexInterval{30'000};
+  std::size_t seenCapacity = 200'000;             // gossip hashes remembered
+  std::size_t maxQueuedBytes = 64u << 20;         // per peer; a slower peer is dropped
+  std::size_t maxAddressBook = 1000;
+  bool verbose = true;  // connection events and bans on stderr
+};
+
+struct PeerInfo {
+  PeerId id = 0;
+  Bytes nodeId;
+  std::string remote;        // ip:port of the socket
+  std::string listenAddr;    // where it accepts connections ("" if it does not)
+  bool outbound = false;
+  bool persistent = false;
+};
+
+struct HostStats {
+  uint64_t framesIn = 0, framesOut = 0;
+  uint64_t gossipDuplicates = 0;  // gossip frames dropped by the seen-set
+  uint64_t handshakeFailures = 0;
+  uint64_t bansIssued = 0;
+  uint64_t refusedBanned = 0;  // handshakes refused because the node id is banned
+};
+
+struct Connection;  // one TCP connection (host.cpp)
+
+class Host final : public bft::PeerNetwork {
+ public:
+  // Called on the host thread for every consensus-channel frame from an established peer
+  // (gossip already deduplicated). Must be cheap: queue, do not block.
+  using MessageHandler = std::function<void(PeerId, bft::Channel, Bytes)>;
+  using PeerHandler = std::function<void(PeerId, bool connected)>;
+
+  explicit Host(HostConfig config);
+  ~Host() override;
+  Host(const Host&) = delete;
+  Host& operator=(const Host&) = delete;
+
+  void setMessageHandler(MessageHandler handler);  // before start()
+  void setPeerHandler(PeerHandler handler);        // before start()
+  void start();  // binds (throws if the address is taken) and starts the thread
+  void stop();   // closes every connection and joins the thread
+
+  uint16_t port() const;  // the bound listen port (0 if not listening)
+  const Bytes& nodeId() const { return nodeId_; }
+  std::string nodeIdHex() const { return toHex(nodeId_, false); }
+  std::vector<PeerInfo> peers() const;
+  HostStats stats() const;
+  bool isBanned(BytesView nodeId) const;
+
+  // bft::PeerNetwork
+  void broadcast(bft::Channel channel, Bytes payload, std::optional<PeerId> except) override;
+  void send(PeerId peer, bft::Channel channel, Bytes payload) override;
+  void punish(PeerId peer, std::string reason) override;
+  std::size_t peerCount() const override;
+
+  // Sends a raw transport frame (tests use it to misbehave); not for normal use.
+  void sendFrameForTest(PeerId peer, Bytes frameBytes);
+
+ private:
+  friend struct Connection;
+  struct Impl;
+  std::shared_ptr<Impl> impl_;
+  Bytes nodeId_;
+};
+
+}  // namespace tn::net

@@ -1,0 +1,342 @@
+// Four BftEngines over an in-memory network, each with its own chain store: blocks carry the
+// parent's commit and double-sign evidence, their facts reach the modules identically on every
+// node, a forged fact is refused, and the validator set follows the state from one height on.
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <chrono>
+#include <mutex>
+#include <set>
+#include <thread>
+
+#include "chain/rlp.hpp"
+#include "consensus/bft_engine.hpp"
+#include "consensus/vote.hpp"
+#include "tests/unit/chain/test_ledger.hpp"
+#include "tests/unit/state/helpers.hpp"
+
+using namespace tn;
+using namespace tn::bft;
+using namespace std::chrono_literals;
+using tn::test::TestLedger;
+
+namespace {
+
+constexpr uint64_t kChain = 77;
+constexpr std::size_t kNodes = 4;
+
+Hash32 key(std::size_t i) { return keccak256("bft engine test validator " + std::to_string(i)); }
+
+// Records each block's consensus facts in state, and from height `dropAt` on names a validator
+// set without validator 3 (what staking would do when it leaves the active set).
+class FactsModule final : public Module {
+ public:
+  std::string name() const override { return "facts"; }
+  Address address() const override { return Address::fromU64(0x4000); }
+  std::vector<CallDecl> calls() override { return {}; }
+  void endBlock(HookContext& ctx) override {
+    rlp::Encoder e;
+    auto l = e.beginList();
+    e.uint(uint64_t(ctx.block.parentSigners.has_value()));
+    auto s = e.beginList();
+    if (ctx.block.parentSigners)
+      for (const Address& a : *ctx.block.parentSigners) e.bytes(a);
+    e.endList(s);
+    auto d = e.beginList();
+    for (const DoubleSign& x : ctx.block.doubleSigns) {
+      auto one = e.beginList();
+      e.bytes(x.validator).uint(x.height);
+      e.endList(one);
+    }
+    e.endList(d);
+    e.endList(l);
+    ctx.state.put(factsKey(ctx.block.number), e.take());
+    if (ctx.block.number == kDropAt - 1) ctx.state.put(asBytes("facts/dropped"), Bytes{1});
+  }
+  static Bytes factsKey(uint64_t n) {
+    Bytes k = toBytes("facts/");
+    for (int i = 7; i >= 0; --i) k.push_back(uint8_t(n >> (8 * i)));
+    return k;
+  }
+  static constexpr uint64_t kDropAt = 8;
+};
+
+struct Net;
+
+struct Node {
+  test::TempDir dir;
+  std::shared_ptr<TestLedger> ledger = std::make_shared<TestLedger>();
+  ModuleRegistry registry{ledger};
+  ChainParams params;
+  std::unique_ptr<Executor> executor;
+  std::unique_ptr<ChainStore> chain;
+  std::unique_ptr<Mempool> pool;
+  std::unique_ptr<PeerNetwork> link;
+  std::unique_ptr<BftEngine> engine;
+};
+
+// Delivers every message to every other node at once (the engines queue it on their threads).
+struct Net {
+  std::vector<std::unique_ptr<Node>> nodes;
+  std::mutex mutex;
+  std::set<std::size_t> cut;  // nodes that neither send nor receive
+
+  void deliver(std::size_t from, std::optional<std::size_t> to, Channel c, const Bytes& payload) {
+    std::lock_guard lock(mutex);
+    if (cut.count(from)) return;
+    for (std::size_t i = 0; i < nodes.size(); ++i) {
+      if (i == from || (to && *to != i) || cut.count(i) || !nodes[i]->engine) continue;
+      nodes[i]->engine->receive(PeerId(from), c, payload);
+    }
+  }
+};
+
+class Link final : public PeerNetwork {
+ public:
+  Link(Net& net, std::size_t self) : net_(net), self_(self) {}
+  void broadcast(Channel c, Bytes payload, std::optional<PeerId> except) override {
+    for (std::size_t i = 0; i < kNodes; ++i)
+      if (i != self_ && (!except || *except != PeerId(i))) net_.deliver(self_, i, c, payload);
+  }
+  void send(PeerId peer, Channel c, Bytes payload) override { net_.deliver(self_, std::size_t(peer), c, payload); }
+  void punish(PeerId peer, std::string reason) override {
+    std::lock_guard lock(mutex);
+    punished.push_back(std::to_string(peer) + ": " + reason);
+  }
+  std::size_t peerCount() const override { return kNodes - 1; }
+  std::mutex mutex;
+  std::vector<std::string> punished;
+
+ private:
+  Net& net_;
+  std::size_t self_;
+};
+
+std::vector<Validator> members(std::size_t count) {
+  std::vector<Validator> m;
+  for (std::size_t i = 0; i < count; ++i) m.push_back(Validator{addressOfSecret(key(i)), 10, 0});
+  return m;
+}
+
+void build(Net& net, bool dynamicSet) {
+  for (std::size_t i = 0; i < kNodes; ++i) {
+    auto n = std::make_unique<Node>();
+    n->registry.add(std::make_shared<FactsModule>());
+    n->params.chainId = kChain;
+    n->params.baseFee = 1;
+    n->executor = std::make_unique<Executor>(n->registry, n->params);
+    n->chain = std::make_unique<ChainStore>(n->dir.path());
+    EmptyState empty;
+    Overlay state(empty);
+    BlockHeader h;
+    h.gasLimit = n->params.blockGasLimit;
+    h.baseFeePerGas = 1;
+    h.stateRoot = n->chain->prepareState(state.writes()).newRoot;
+    n->chain->commitGenesis(h, state.writes(), boost::json::object{});
+    n->pool = std::make_unique<Mempool>(MempoolConfig{kChain, 1000, 64, n->params.blockGasLimit});
+    n->link = std::make_unique<Link>(net, i);
+    BftEngineOptions o;
+    o.tendermint.chainId = kChain;
+    o.tendermint.propose = {400, 100};
+    o.tendermint.prevote = {200, 100};
+    o.tendermint.precommit = {200, 100};
+    o.genesisValidators = ValidatorSet(members(kNodes));
+    o.validatorKey = key(i);
+    o.signLogPath = n->dir.path() / "signlog.wal";
+    o.commitDelay = 20ms;
+    if (dynamicSet)
+      o.validatorSource = [](const StateReader& s) {
+        StakedValidators v;
+        if (s.get(asBytes("facts/dropped"))) {
+          v.since = FactsModule::kDropAt;
+          v.members = members(kNodes - 1);
+          v.previous = members(kNodes);
+        }
+        return v;
+      };
+    n->engine = std::make_unique<BftEngine>(*n->chain, *n->executor, *n->pool, *n->link, std::move(o));
+    net.nodes.push_back(std::move(n));
+  }
+}
+
+template <typename Pred>
+bool waitFor(Pred pred, std::chrono::milliseconds timeout = 20s) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (pred()) return true;
+    std::this_thread::sleep_for(10ms);
+  }
+  return pred();
+}
+
+uint64_t minHeight(Net& net) {
+  uint64_t h = UINT64_MAX;
+  for (auto& n : net.nodes) h = std::min(h, n->chain->height());
+  return h;
+}
+
+void stopAll(Net& net) {
+  for (auto& n : net.nodes) n->engine->stop();
+}
+
+}  // namespace
+
+TEST_CASE("bft engine: blocks carry the parent commit and evidence; facts agree on every node") {
+  Net net;
+  build(net, false);
+  for (auto& n : net.nodes) n->engine->start();
+  REQUIRE(waitFor([&] { return minHeight(net) >= 3; }));
+
+  // Validator 3 signed two prevotes at height 1: the evidence reaches node 0 from "a peer".
+  Vote a = Vote::sign(kChain, MsgType::Prevote, 1, 0, keccak256(std::string_view("x")), key(3));
+  Vote b = Vote::sign(kChain, MsgType::Prevote, 1, 0, keccak256(std::string_view("y")), key(3));
+  DuplicateVoteEvidence ev = DuplicateVoteEvidence::make(a, b);
+  net.nodes[0]->engine->receive(PeerId(9), Channel::Evidence, ev.encode());
+  // Forged evidence (a vote signed by another key than it names) punishes the sender.
+  DuplicateVoteEvidence forged = ev;
+  forged.b.validator = addressOfSecret(key(2));
+  net.nodes[1]->engine->receive(PeerId(3), Channel::Evidence, forged.encode());
+
+  auto includedAt = [&](Node& n) -> std::optional<uint64_t> {
+    for (uint64_t h = 1; h <= n.chain->height(); ++h) {
+      const Block block = *n.chain->block(h);
+      for (const DoubleSign& d : block.consensus.doubleSigns)
+        if (d == DoubleSign{addressOfSecret(key(3)), 1}) return h;
+    }
+    return std::nullopt;
+  };
+  REQUIRE(waitFor([&] { return includedAt(*net.nodes[0]).has_value(); }));
+  const uint64_t at = *includedAt(*net.nodes[0]);
+  REQUIRE(waitFor([&] { return minHeight(net) >= at + 3; }));
+  stopAll(net);
+
+  // Included once, in one block, identical on every node; the evidence pool forgets it.
+  for (auto& n : net.nodes) CHECK(includedAt(*n) == at);
+  std::size_t times = 0;
+  for (uint64_t h = 1; h <= net.nodes[0]->chain->height(); ++h)
+    times += net.nodes[0]->chain->block(h)->consensus.doubleSigns.size();
+  CHECK(times == 1);
+  {
+    auto& l = static_cast<Link&>(*net.nodes[1]->link);
+    std::lock_guard lock(l.mutex);
+    REQUIRE(l.punished.size() >= 1);
+    CHECK(l.punished[0].find("invalid evidence") != std::string::npos);
+  }
+
+  const uint64_t top = minHeight(net);
+  for (uint64_t h = 1; h <= top; ++h) {
+    Block b0 = *net.nodes[0]->chain->block(h);
+    // Height 1 has no parent commit; from 2 on the signers are exactly the parent commit's.
+    CHECK(b0.consensus.parentSigners.has_value() == (h >= 2));
+    if (h >= 2) {
+      Commit parent = Commit::decode(b0.consensus.lastCommit);
+      CHECK(parent.height == h - 1);
+      CHECK(parent.blockHash == net.nodes[0]->chain->header(h - 1)->hash());
+      CHECK(b0.consensus.parentSigners->size() == parent.sigs.size());
+      CHECK(b0.consensus.parentSigners->size() >= 3);  // > 2/3 of four equal powers
+    }
+    const Hash32 ch = b0.consensus.hash();
+    CHECK(b0.header.extraData == (b0.consensus.empty() ? Bytes{} : Bytes(ch.data(), ch.data() + 32)));
+    for (auto& n : net.nodes) {
+      CHECK(n->chain->header(h)->hash() == b0.header.hash());
+      CHECK(*n->chain->state()->get(FactsModule::factsKey(h)) ==
+            *net.nodes[0]->chain->state()->get(FactsModule::factsKey(h)));
+    }
+  }
+}
+
+TEST_CASE("bft engine: consensus facts must follow from their proofs") {
+  Net net;
+  build(net, false);
+  for (auto& n : net.nodes) n->engine->start();
+  REQUIRE(waitFor([&] { return minHeight(net) >= 3; }));
+  stopAll(net);
+  ChainStore& chain = *net.nodes[0]->chain;
+  const ValidatorSet set(members(kNodes));
+  const Hash32 parent = chain.header(2)->hash();
+  const ConsensusData good = chain.block(3)->consensus;
+  CHECK(checkConsensusData(kChain, 3, parent, set, good) == std::nullopt);
+  CHECK(checkConsensusData(kChain, 1, parent, set, ConsensusData{}) == std::nullopt);
+
+  auto refused = [&](const ConsensusData& d, const char* why, uint64_t height = 3) {
+    auto r = checkConsensusData(kChain, height, parent, set, d);
+    REQUIRE_MESSAGE(r.has_value(), why);
+    CHECK_MESSAGE(r->find(why) != std::string::npos, *r << " / wanted: " << std::string(why));
+  };
+  ConsensusData d = good;
+  d.parentSigners->pop_back();  // hides a signer: its downtime would count
+  refused(d, "signers do not match");
+  d = good;
+  d.parentSigners->push_back(addressOfSecret(key(7)));
+  refused(d, "signers do not match");
+  d = good;
+  d.parentSigners.reset();
+  refused(d, "no commit of its parent");
+  refused(good, "another block", 4);                                     // not the parent's commit
+  CHECK(checkConsensusData(kChain, 3, chain.header(1)->hash(), set, good).has_value());
+  std::vector<Validator> strangers;  // a commit by the wrong validator set
+  for (std::size_t i = 4; i < 8; ++i) strangers.push_back(Validator{addressOfSecret(key(i)), 10, 0});
+  auto r = checkConsensusData(kChain, 3, parent, ValidatorSet(strangers), good);
+  REQUIRE(r.has_value());
+  CHECK(r->find("parent commit:") != std::string::npos);
+  ConsensusData first;
+  first.lastCommit = good.lastCommit;
+  refused(first, "block 1 cannot carry", 1);
+
+  Vote a = Vote::sign(kChain, MsgType::Precommit, 2, 0, keccak256(std::string_view("x")), key(1));
+  Vote b = Vote::sign(kChain, MsgType::Precommit, 2, 0, std::nullopt, key(1));
+  DuplicateVoteEvidence ev = DuplicateVoteEvidence::make(a, b);
+  d = good;
+  d.evidence = {ev.encode()};
+  d.doubleSigns = {DoubleSign{addressOfSecret(key(1)), 2}};
+  CHECK(checkConsensusData(kChain, 3, parent, set, d) == std::nullopt);
+  ConsensusData wrong = d;
+  wrong.doubleSigns[0].validator = addressOfSecret(key(2));  // slashes someone else
+  refused(wrong, "does not match its evidence");
+  wrong = d;
+  wrong.doubleSigns.clear();  // hides the offence
+  refused(wrong, "do not match the evidence");
+  wrong = d;
+  wrong.evidence.push_back(ev.encode());
+  wrong.doubleSigns.push_back(d.doubleSigns[0]);
+  refused(wrong, "duplicate evidence");
+  Vote c3 = Vote::sign(kChain, MsgType::Precommit, 3, 0, keccak256(std::string_view("x")), key(1));
+  Vote d3 = Vote::sign(kChain, MsgType::Precommit, 3, 0, std::nullopt, key(1));
+  wrong = d;
+  wrong.evidence = {DuplicateVoteEvidence::make(c3, d3).encode()};
+  wrong.doubleSigns = {DoubleSign{addressOfSecret(key(1)), 3}};
+  refused(wrong, "out of range");  // evidence of the block's own height
+  DuplicateVoteEvidence bad = ev;
+  bad.b.validator = addressOfSecret(key(2));
+  wrong = d;
+  wrong.evidence = {bad.encode()};
+  refused(wrong, "evidence:");
+}
+
+TEST_CASE("bft engine: the validator set follows the state from the height it names") {
+  Net net;
+  build(net, true);
+  for (auto& n : net.nodes) n->engine->start();
+  REQUIRE(waitFor([&] { return minHeight(net) >= FactsModule::kDropAt + 4; }));
+  // Validator 3 leaves: the network goes on without it.
+  {
+    std::lock_guard lock(net.mutex);
+    net.cut.insert(3);
+  }
+  const uint64_t h0 = minHeight(net);
+  auto live = [&] {
+    uint64_t h = UINT64_MAX;
+    for (std::size_t i = 0; i < 3; ++i) h = std::min(h, net.nodes[i]->chain->height());
+    return h;
+  };
+  REQUIRE(waitFor([&] { return live() >= h0 + 3; }));
+  ConsensusSnapshot s = net.nodes[0]->engine->snapshot();
+  CHECK(s.validators.size() == 3);
+  stopAll(net);
+  for (uint64_t h = FactsModule::kDropAt + 1; h <= live(); ++h) {
+    Block b = *net.nodes[0]->chain->block(h);
+    CHECK(b.header.proposer != addressOfSecret(key(3)));
+    // The parent commits count only the three remaining validators.
+    for (const Address& a : *b.consensus.parentSigners) CHECK(a != addressOfSecret(key(3)));
+  }
+}

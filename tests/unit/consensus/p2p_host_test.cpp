@@ -1,0 +1,292 @@
+// The p2p host over loopback: the authenticated handshake, chain identity checks, frame limits
+// and bans, deduplicated gossip across a ring, peer exchange and persistent-peer redial.
+#include <doctest/doctest.h>
+
+#include <boost/asio.hpp>
+
+#include <array>
+#include <atomic>
+#include <chrono>
+#include <map>
+#include <mutex>
+#include <thread>
+
+#include "consensus/p2p/host.hpp"
+
+using namespace tn;
+using namespace tn::net;
+using namespace std::chrono_literals;
+
+namespace {
+
+constexpr uint64_t kChainId = 7357;
+
+Hash32 testKey(int i) { return keccak256("p2p test node key " + std::to_string(i)); }
+Hash32 genesisHash() { return keccak256(std::string_view("p2p test genesis")); }
+
+HostConfig fastConfig(int keyIndex) {
+  HostConfig c;
+  c.chainId = kChainId;
+  c.genesisHash = genesisHash();
+  c.nodeKey = testKey(keyIndex);
+  c.listenAddr = "127.0.0.1:0";
+  c.dialInterval = 50ms;
+  c.handshakeTimeout = 2000ms;
+  c.verbose = false;
+  return c;
+}
+
+std::string addressOf(const Host& h) { return h.nodeIdHex() + "@127.0.0.1:" + std::to_string(h.port()); }
+
+template <typename Pred>
+bool waitUntil(Pred pred, std::chrono::milliseconds timeout = 5000ms) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (pred()) return true;
+    std::this_thread::sleep_for(10ms);
+  }
+  return pred();
+}
+
+// Counts consensus-channel deliveries per payload, optionally relaying them like the engine.
+struct Receiver {
+  std::mutex mutex;
+  std::map<Bytes, int> deliveries;
+  int count(const Bytes& payload) {
+    std::lock_guard lock(mutex);
+    return deliveries[payload];
+  }
+};
+
+void attach(Host& host, Receiver& receiver, bool relay) {
+  host.setMessageHandler([&host, &receiver, relay](PeerId from, bft::Channel channel, Bytes payload) {
+    {
+      std::lock_guard lock(receiver.mutex);
+      ++receiver.deliveries[payload];
+    }
+    // Like the engine, relay only gossip: point-to-point messages (status) would circle forever.
+    if (relay && isGossip(Kind(uint8_t(channel)))) host.broadcast(channel, payload, from);
+  });
+}
+
+}  // namespace
+
+TEST_CASE("p2p messages: hello, auth and peer addresses round-trip") {
+  Hello h;
+  h.chainId = kChainId;
+  h.genesisHash = genesisHash();
+  h.nodeId = nodeIdOf(testKey(1));
+  h.listenPort = 26656;
+  h.challenge = keccak256(std::string_view("challenge"));
+  Hello back = Hello::decode(h.encode());
+  CHECK(back.nodeId == h.nodeId);
+  CHECK(back.listenPort == 26656);
+  CHECK(back.challenge == h.challenge);
+
+  Hash32 digest = authHash(kChainId, genesisHash(), h.challenge, h.nodeId);
+  Signature sig = decodeAuth(encodeAuth(signHash(digest, testKey(1))));
+  CHECK(verifyAuth(digest, sig, h.nodeId));
+  CHECK_FALSE(verifyAuth(digest, sig, nodeIdOf(testKey(2))));  // another key's id
+  CHECK_FALSE(verifyAuth(authHash(kChainId + 1, genesisHash(), h.challenge, h.nodeId), sig, h.nodeId));
+
+  PeerAddress a = parsePeerAddress(toHex(h.nodeId, false) + "@127.0.0.1:26656");
+  CHECK(a.host == "127.0.0.1");
+  CHECK(a.port == 26656);
+  CHECK(parsePeerAddress(a.str()) == a);
+  auto list = decodePexAddrs(encodePexAddrs({a}));
+  REQUIRE(list.size() == 1);
+  CHECK(list[0] == a);
+  CHECK_THROWS(parsePeerAddress("127.0.0.1"));
+  CHECK_THROWS(parsePeerAddress("127.0.0.1:99999"));
+  CHECK_THROWS(parsePeerAddress("abcd@127.0.0.1:1"));
+  CHECK_THROWS(Hello::decode(Bytes{0xc0}));
+  CHECK(maxPayload(uint8_t(Kind::Vote)).value() < maxPayload(uint8_t(Kind::Proposal)).value());
+  CHECK_FALSE(maxPayload(200).has_value());
+}
+
+TEST_CASE("p2p handshake: two nodes connect and prove their node ids") {
+  Host a(fastConfig(1));
+  a.start();
+  auto bc = fastConfig(2);
+  bc.persistentPeers = {addressOf(a)};
+  Host b(bc);
+  b.start();
+  REQUIRE(waitUntil([&] { return a.peerCount() == 1 && b.peerCount() == 1; }));
+  CHECK(a.peers()[0].nodeId == b.nodeId());
+  CHECK(b.peers()[0].nodeId == a.nodeId());
+  CHECK(b.peers()[0].outbound);
+  CHECK_FALSE(a.peers()[0].outbound);
+  CHECK(a.peers()[0].listenAddr == "127.0.0.1:" + std::to_string(b.port()));
+}
+
+TEST_CASE("p2p handshake: another chain id or genesis is refused") {
+  for (int variant = 0; variant < 2; ++variant) {
+    CAPTURE(variant);
+    Host a(fastConfig(1));
+    a.start();
+    auto bc = fastConfig(2);
+    if (variant == 0) bc.chainId = kChainId + 1;
+    else bc.genesisHash = keccak256(std::string_view("another genesis"));
+    bc.persistentPeers = {addressOf(a)};
+    Host b(bc);
+    b.start();
+    REQUIRE(waitUntil([&] { return a.stats().handshakeFailures > 0 && b.stats().handshakeFailures > 0; }));
+    std::this_thread::sleep_for(300ms);
+    CHECK(a.peerCount() == 0);
+    CHECK(b.peerCount() == 0);
+    CHECK(a.isBanned(b.nodeId()));  // a node of another network is not worth redialling
+  }
+}
+
+TEST_CASE("p2p handshake: a configured node id must match") {
+  Host a(fastConfig(1));
+  a.start();
+  auto bc = fastConfig(2);
+  bc.persistentPeers = {toHex(nodeIdOf(testKey(9)), false) + "@127.0.0.1:" + std::to_string(a.port())};
+  Host b(bc);
+  b.start();
+  REQUIRE(waitUntil([&] { return b.stats().handshakeFailures > 0; }));
+  std::this_thread::sleep_for(200ms);
+  CHECK(b.peerCount() == 0);
+}
+
+TEST_CASE("p2p limits: an oversized frame disconnects and bans the sender") {
+  Host a(fastConfig(1));
+  a.start();
+  auto bc = fastConfig(2);
+  bc.persistentPeers = {addressOf(a)};
+  Host b(bc);
+  b.start();
+  REQUIRE(waitUntil([&] { return a.peerCount() == 1 && b.peerCount() == 1; }));
+
+  // A vote frame header announcing one byte more than a vote may have.
+  uint32_t tooLong = *maxPayload(uint8_t(Kind::Vote)) + 1;
+  Bytes header{uint8_t(tooLong >> 24), uint8_t(tooLong >> 16), uint8_t(tooLong >> 8), uint8_t(tooLong),
+               uint8_t(Kind::Vote)};
+  b.sendFrameForTest(b.peers()[0].id, header);
+  REQUIRE(waitUntil([&] { return a.peerCount() == 0; }));
+  CHECK(a.isBanned(b.nodeId()));
+  CHECK(a.stats().bansIssued == 1);
+  // b keeps redialling (a is its persistent peer) and is refused while banned.
+  REQUIRE(waitUntil([&] { return a.stats().refusedBanned > 0; }));
+  CHECK(a.peerCount() == 0);
+  CHECK(b.peerCount() == 0);
+
+  // Before the handshake there is no identity to ban, but the connection is closed at once.
+  boost::asio::io_context io;
+  boost::asio::ip::tcp::socket raw(io);
+  raw.connect({boost::asio::ip::make_address("127.0.0.1"), a.port()});
+  std::array<uint8_t, 5> hugeHello{0xff, 0xff, 0xff, 0xff, uint8_t(Kind::Hello)};
+  boost::asio::write(raw, boost::asio::buffer(hugeHello));
+  boost::system::error_code ec;
+  std::array<uint8_t, 4096> sink{};
+  // a sends its own Hello first; reading continues until a closes the socket.
+  while (!ec) raw.read_some(boost::asio::buffer(sink), ec);
+  CHECK((ec == boost::asio::error::eof || ec == boost::asio::error::connection_reset));
+}
+
+TEST_CASE("p2p limits: a malformed message bans the sender") {
+  Host a(fastConfig(1));
+  a.start();
+  auto bc = fastConfig(2);
+  bc.persistentPeers = {addressOf(a)};
+  Host b(bc);
+  b.start();
+  REQUIRE(waitUntil([&] { return a.peerCount() == 1; }));
+  b.sendFrameForTest(b.peers()[0].id, frame(Kind::PexAddrs, Bytes{0x01, 0x02}));  // not an RLP list
+  REQUIRE(waitUntil([&] { return a.isBanned(b.nodeId()); }));
+  CHECK(a.peerCount() == 0);
+}
+
+TEST_CASE("p2p gossip: a message reaches each node of a ring exactly once") {
+  constexpr int n = 4;
+  std::array<Receiver, n> receivers;  // outlives the hosts, whose threads call into it
+  std::vector<std::unique_ptr<Host>> hosts;
+  for (int i = 0; i < n; ++i) {
+    auto c = fastConfig(10 + i);
+    c.pex = false;  // keep the ring a ring: node 0 and node 2 are not neighbours
+    hosts.push_back(std::make_unique<Host>(c));
+  }
+  // Bind each host once to learn the ports, then start the ring 0-1-2-3-0 on those ports,
+  // each node dialling its successor.
+  for (auto& h : hosts) h->start();
+  // Persistent peers are configuration; restart each host with its successor configured.
+  std::vector<uint16_t> ports;
+  for (auto& h : hosts) ports.push_back(h->port());
+  hosts.clear();
+  for (int i = 0; i < n; ++i) {
+    auto c = fastConfig(10 + i);
+    c.pex = false;
+    c.listenAddr = "127.0.0.1:" + std::to_string(ports[i]);
+    int next = (i + 1) % n;
+    c.persistentPeers = {toHex(nodeIdOf(testKey(10 + next)), false) + "@127.0.0.1:" + std::to_string(ports[next])};
+    hosts.push_back(std::make_unique<Host>(c));
+  }
+  for (int i = 0; i < n; ++i) {
+    attach(*hosts[i], receivers[i], true);
+    hosts[i]->start();
+  }
+  REQUIRE(waitUntil([&] {
+    for (auto& h : hosts)
+      if (h->peerCount() != 2) return false;
+    return true;
+  }));
+
+  Bytes tx = toBytes("a transaction travelling the ring");
+  hosts[0]->broadcast(bft::Channel::Tx, tx, std::nullopt);
+  REQUIRE(waitUntil([&] {
+    for (int i = 1; i < n; ++i)
+      if (receivers[i].count(tx) == 0) return false;
+    return true;
+  }));
+  std::this_thread::sleep_for(300ms);  // time for any duplicate to arrive
+  CHECK(receivers[0].count(tx) == 0);  // the origin drops its own message coming back
+  for (int i = 1; i < n; ++i) CHECK(receivers[i].count(tx) == 1);
+  uint64_t duplicates = 0;
+  for (auto& h : hosts) duplicates += h->stats().gossipDuplicates;
+  CHECK(duplicates >= 1);  // the ring closes: someone received it twice and dropped it
+
+  // Status is point-to-point, not deduplicated: the same bytes twice are delivered twice.
+  Bytes status = toBytes("status");
+  hosts[1]->send(hosts[1]->peers()[0].id, bft::Channel::Status, status);
+  hosts[1]->send(hosts[1]->peers()[0].id, bft::Channel::Status, status);
+  REQUIRE(waitUntil([&] { return receivers[0].count(status) + receivers[2].count(status) == 2; }));
+}
+
+TEST_CASE("p2p peer exchange: a node learns and dials its peers' peers") {
+  Host a(fastConfig(21));
+  a.start();
+  auto bc = fastConfig(22);
+  bc.persistentPeers = {addressOf(a)};
+  Host b(bc);
+  b.start();
+  REQUIRE(waitUntil([&] { return a.peerCount() == 1; }));
+  auto cc = fastConfig(23);
+  cc.persistentPeers = {addressOf(b)};  // c knows only b
+  Host c(cc);
+  c.start();
+  REQUIRE(waitUntil([&] { return c.peerCount() == 2; }));
+  bool seesA = false;
+  for (const auto& p : c.peers()) seesA |= p.nodeId == a.nodeId();
+  CHECK(seesA);
+}
+
+TEST_CASE("p2p persistent peers: reconnect after the peer restarts") {
+  auto bc = fastConfig(32);
+  auto b = std::make_unique<Host>(bc);
+  b->start();
+  uint16_t bPort = b->port();
+  auto ac = fastConfig(31);
+  ac.persistentPeers = {addressOf(*b)};
+  Host a(ac);
+  a.start();
+  REQUIRE(waitUntil([&] { return a.peerCount() == 1; }));
+  b.reset();  // b goes down
+  REQUIRE(waitUntil([&] { return a.peerCount() == 0; }));
+  std::this_thread::sleep_for(200ms);  // a keeps redialling a closed port
+  bc.listenAddr = "127.0.0.1:" + std::to_string(bPort);
+  b = std::make_unique<Host>(bc);
+  b->start();
+  REQUIRE(waitUntil([&] { return a.peerCount() == 1 && b->peerCount() == 1; }));
+  CHECK(a.peers()[0].nodeId == b->nodeId());
+}
