@@ -616,6 +616,7 @@ void BftEngine::refreshSnapshot() {
   } else {
     s.height = chain_.height() + 1;
     s.validators = nextValidators_.members();
+    if (nextValidators_.size() > 0) s.proposer = nextValidators_.proposer().address;  // of round 0
     if (options_.validatorKey) s.self = addressOfSecret(*options_.validatorKey);
   }
   s.bestPeerHeight = bestPeerHeight();

@@ -2,6 +2,8 @@
 # A local multi-validator network (docs/NETWORK.md).
 #   scripts/testnet.sh start [DIR] [N]   create DIR (default ./testnet, N = 4 validators) if it does
 #                                        not exist, then start every DIR/node* in the background
+#                                        (installs dependencies and builds first if there is no
+#                                        build/bin/treasurenetd)
 #   scripts/testnet.sh stop [DIR]        SIGTERM every node started from DIR and wait for it
 #   scripts/testnet.sh status [DIR]      which nodes run, and their latest block
 # TREASURENETD names the binary (default build/bin/treasurenetd); BASE_PORT the first port.
@@ -14,6 +16,10 @@ bin=${TREASURENETD:-build/bin/treasurenetd}
 
 case "$cmd" in
   start)
+    if [ -z "${TREASURENETD:-}" ] && [ ! -x "$bin" ]; then
+      bash scripts/setup.sh
+      bash scripts/build.sh
+    fi
     if [ ! -f "$dir/genesis.json" ]; then
       "$bin" testnet --validators "$count" --home "$dir" --base-port "${BASE_PORT:-26656}"
     fi
