@@ -73,8 +73,9 @@ void openOrInitChain(ChainStore& chain, const Executor& executor, const Genesis&
   EmptyState empty;
   Overlay state(empty);
   BlockContext ctx = genesis.context();
-  executor.initGenesis(state, ctx, genesis.modules);
+  // Balances first: a module's genesis may take from them (staking bonds validators' self-stake).
   for (const GenesisAccount& a : genesis.alloc) executor.modules().ledger().credit(state, a.address, a.balance);
+  executor.initGenesis(state, ctx, genesis.modules);
   BlockHeader h;
   h.number = 0;
   h.timestamp = genesis.timestamp;
