@@ -388,8 +388,15 @@ bool BftEngine::checkProposal(uint64_t height, const Value& value) {
     if (auto why = checkConsensusData(options_.tendermint.chainId, height, chain_.headHash(), headValidators_,
                                       block.consensus, &recoverCache_))
       throw std::runtime_error(*why);
+    // A transaction the pool holds (same hash: the same signed bytes) was recovered at admission.
     std::vector<Transaction*> txs;
-    for (auto& tx : block.transactions) txs.push_back(&tx);
+    for (auto& tx : block.transactions) {
+      if (auto pooled = mempool_.get(tx.hash); pooled && pooled->sender) {
+        tx.sender = pooled->sender;
+        continue;
+      }
+      txs.push_back(&tx);
+    }
     for (const auto& error : recoverSenders(txs))
       if (error) return false;
     SealedBlock sealed = applyBlock(chain_, executor_, block);  // checks every derived root

@@ -19,6 +19,7 @@
 #include "modules/production/production.hpp"
 #include "modules/registry/registry.hpp"
 #include "modules/roles/roles.hpp"
+#include "modules/staking/staking.hpp"
 #include "modules/tat/tat.hpp"
 #include "rpc/params.hpp"
 
@@ -750,6 +751,85 @@ void addTnApi(Dispatcher& d, Backend& backend, const TnApiOptions& opt) {
                                {"perPeriod", std::move(periods)},
                                {"currentPeriod", h.at.number / tat::kEmissionPeriodBlocks},
                                {"block", h.at.number}};
+         }});
+
+  d.add({"tn_getValidators",
+         "Staking validators in address order (tokens, shares, self-stake, status, jail, missed "
+         "blocks in the signing window, voting power = floor(tokens / 10^18)) and the active set "
+         "with the block it applies from.",
+         {},
+         "{validators: [{address, moniker, commissionBps, tokens, shares, selfStake, status, "
+         "jailed, jailedUntil, tombstoned, missedInWindow, power, active}], active: {since, "
+         "members: [{address, power}], totalPower}, block}",
+         [be](const Params&, CallContext&) -> json::value {
+           Head h = headOf(*be);
+           const StateReader& st = h.state();
+           const staking::ActiveSet set = staking::activeSet(st);
+           json::array list;
+           for (const staking::Validator& v : staking::validators(st)) {
+             const bool active = std::any_of(set.members.begin(), set.members.end(),
+                                             [&](const auto& m) { return m.first == v.address; });
+             list.push_back(json::object{
+                 {"address", v.address.hex()},
+                 {"moniker", v.moniker},
+                 {"commissionBps", v.commissionBps},
+                 {"tokens", tokenAmount(v.tokens)},
+                 {"shares", u256ToDecimal(v.shares)},
+                 {"selfStake", tokenAmount(staking::selfStake(st, v))},
+                 {"status", staking::status(st, v)},
+                 {"jailed", v.jailed},
+                 {"jailedUntil", v.tombstoned ? json::value("forever") : timeJson(v.jailed ? v.jailedUntil : 0)},
+                 {"tombstoned", v.tombstoned},
+                 {"missedInWindow", staking::missedInWindow(st, v.address)},
+                 {"power", staking::votingPower(v)},
+                 {"active", active}});
+           }
+           json::array members;
+           uint64_t total = 0;
+           for (const auto& [a, power] : set.members) {
+             members.push_back(json::object{{"address", a.hex()}, {"power", power}});
+             total += power;
+           }
+           return json::object{{"validators", std::move(list)},
+                               {"active", json::object{{"since", set.since},
+                                                       {"members", std::move(members)},
+                                                       {"totalPower", total}}},
+                               {"block", h.at.number}};
+         }});
+
+  d.add({"tn_getStakingParams",
+         "Staking parameters (governed, RULES.md §10), the emission of the current period, the "
+         "total emitted, and the staking, community pool and fee collector accounts.",
+         {},
+         "{params: {minSelfStake, unbondingPeriod, maxValidators, signedBlocksWindow, "
+         "minSignedPerWindow, downtimeSlashBps, doubleSignSlashBps, downtimeJailSeconds, "
+         "emissionInitialReward}, emission: {period, periodBlocks, rewardPerBlock, totalEmitted}, "
+         "staking, communityPool: {address, balance}, feeCollector, block}",
+         [be](const Params&, CallContext&) -> json::value {
+           Head h = headOf(*be);
+           const StateReader& st = h.state();
+           const staking::Params p = staking::loadParams(st);
+           const uint64_t period = staking::periodOf(h.at.number);
+           const U256 pool = h.modules.ledger().balance(st, kCommunityPool);
+           return json::object{
+               {"params", json::object{{"minSelfStake", tokenAmount(p.minSelfStake)},
+                                       {"unbondingPeriod", p.unbondingPeriod},
+                                       {"maxValidators", p.maxValidators},
+                                       {"signedBlocksWindow", p.signedBlocksWindow},
+                                       {"minSignedPerWindow", p.minSignedPerWindow},
+                                       {"downtimeSlashBps", p.downtimeSlashBps},
+                                       {"doubleSignSlashBps", p.doubleSignSlashBps},
+                                       {"downtimeJailSeconds", p.downtimeJailSeconds},
+                                       {"emissionInitialReward", tokenAmount(p.initialReward)}}},
+               {"emission", json::object{{"period", period},
+                                         {"periodBlocks", tat::kEmissionPeriodBlocks},
+                                         {"rewardPerBlock", tokenAmount(staking::rewardOfPeriod(st, period))},
+                                         {"totalEmitted", tokenAmount(staking::totalEmitted(st))}}},
+               {"staking", kStakingAddress.hex()},
+               {"communityPool", json::object{{"address", kCommunityPool.hex()},
+                                              {"balance", tokenAmount(pool)}}},
+               {"feeCollector", kFeeCollector.hex()},
+               {"block", h.at.number}};
          }});
 
   d.add({"tn_getConsensusState",

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # A local multi-validator network (docs/NETWORK.md).
-#   scripts/testnet.sh start [DIR] [N]   create DIR (default ./testnet, N = 4 validators) if it does
-#                                        not exist, then start every DIR/node* in the background
+#   scripts/testnet.sh start [DIR] [N]   create DIR (default ./testnet, N = 4 validators, plus
+#                                        FOLLOWERS non-validator nodes, default 0) if it does not
+#                                        exist, then start every DIR/node* in the background
 #                                        (installs dependencies and builds first if there is no
 #                                        build/bin/treasurenetd)
 #   scripts/testnet.sh stop [DIR]        SIGTERM every node started from DIR and wait for it
@@ -21,7 +22,8 @@ case "$cmd" in
       bash scripts/build.sh
     fi
     if [ ! -f "$dir/genesis.json" ]; then
-      "$bin" testnet --validators "$count" --home "$dir" --base-port "${BASE_PORT:-26656}"
+      "$bin" testnet --validators "$count" --followers "${FOLLOWERS:-0}" --home "$dir" \
+        --base-port "${BASE_PORT:-26656}"
     fi
     for home in "$dir"/node*/; do
       home=${home%/}

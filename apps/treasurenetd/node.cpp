@@ -7,6 +7,7 @@
 
 #include "apps/treasurenetd/node_backend.hpp"
 #include "modules/catalog/catalog.hpp"
+#include "modules/staking/staking.hpp"
 #include "consensus/p2p/validator_node.hpp"
 #include "rpc/eth_api.hpp"
 #include "rpc/tn_api.hpp"
@@ -119,6 +120,20 @@ Node::Node(const HomePaths& paths, const Genesis& genesis, const NodeConfig& con
   mempool_ = std::make_unique<Mempool>(mc);
 
   if (auto setup = net::loadNetworkedSetup(paths.home, params.chainId, chain_->header(0)->hash())) {
+    // Validator sets follow the staking module's active set (docs/CONSENSUS.md).
+    setup->engine.validatorSource = [](const StateReader& state) {
+      auto convert = [](const staking::ActiveSet& a) {
+        std::vector<bft::Validator> out;
+        for (const auto& [address, power] : a.members) out.push_back(bft::Validator{address, power, 0});
+        return out;
+      };
+      bft::StakedValidators v;
+      staking::ActiveSet active = staking::activeSet(state);
+      v.since = std::max<uint64_t>(active.since, 1);
+      v.members = convert(active);
+      v.previous = convert(staking::previousActiveSet(state));
+      return v;
+    };
     auto networked = std::make_unique<net::NetworkedEngine>(*chain_, *executor_, *mempool_, std::move(*setup));
     networked_ = networked.get();
     engine_ = std::move(networked);

@@ -116,12 +116,24 @@ int runTestnetCommand(int argc, char** argv) {
     std::vector<Hash32> validatorKeys, nodeKeys;
     json::array validatorList;
     for (std::size_t i = 0; i < validators + followers; ++i) nodeKeys.push_back(randomSecretKey());
+    // Each validator is funded and bonds kSelfStakeUnits UNIT at genesis (the staking module's
+    // active set, which consensus follows); "validators" lists the same set for the network id.
+    constexpr uint64_t kSelfStakeUnits = 1000;
+    const U256 oneUnit = parseUnits("1");
+    json::array stakingValidators;
     for (std::size_t i = 0; i < validators; ++i) {
       validatorKeys.push_back(randomSecretKey());
-      validatorList.push_back(json::object{{"address", addressOfSecret(validatorKeys[i]).checksumHex()},
-                                           {"power", 1},
+      const Address a = addressOfSecret(validatorKeys[i]);
+      genesis.alloc.push_back({a, oneUnit * (10 * kSelfStakeUnits)});
+      validatorList.push_back(json::object{{"address", a.checksumHex()},
+                                           {"power", kSelfStakeUnits},
                                            {"name", "node" + std::to_string(i)}});
+      stakingValidators.push_back(json::object{{"address", a.checksumHex()},
+                                               {"selfStake", u256ToDecimal(oneUnit * kSelfStakeUnits)},
+                                               {"moniker", "node" + std::to_string(i)},
+                                               {"commissionBps", 1000}});
     }
+    genesis.modules.as_object()["staking"] = json::object{{"validators", std::move(stakingValidators)}};
     json::value genesisJson = genesis.toJson();
     genesisJson.as_object()["validators"] = std::move(validatorList);
     writeJson(fs::path(home) / "genesis.json", genesisJson);

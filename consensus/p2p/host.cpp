@@ -532,7 +532,10 @@ void Host::Impl::onFrame(Connection& c, Kind kind, Bytes&& payload) {
     default:
       break;
   }
-  if (isGossip(kind) && !seen.insert(gossipHash(kind, payload))) {
+  // Votes always reach the engine: it drops votes for a height it has not reached yet (a node
+  // still syncing), so remembering them here would refuse their re-gossip later and can stall a
+  // quorum. The machine ignores duplicates and relays only votes it added, so none circle.
+  if (isGossip(kind) && kind != Kind::Vote && !seen.insert(gossipHash(kind, payload))) {
     count([](HostStats& s) { ++s.gossipDuplicates; });
     return;
   }

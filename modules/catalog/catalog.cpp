@@ -6,6 +6,7 @@
 #include "modules/production/production.hpp"
 #include "modules/registry/registry.hpp"
 #include "modules/roles/roles.hpp"
+#include "modules/staking/staking.hpp"
 #include "modules/tat/tat.hpp"
 
 namespace tn {
@@ -22,6 +23,7 @@ std::unique_ptr<ModuleRegistry> makeStandardModules() {
   registry->add(std::make_shared<TatModule>());
   registry->add(std::make_shared<BidModule>());
   registry->add(std::make_shared<ProducerRegistryModule>());
+  registry->add(std::make_shared<StakingModule>());  // 0x…100B, genesis section "staking"
   addProductionModules(*registry);
   return registry;
 }

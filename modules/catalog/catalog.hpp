@@ -24,6 +24,11 @@ inline const Address kProducerRegistryAddress = Address::fromU64(0x1007);
 // The penalty pool is spent only by executed MulSig proposals (proposeToSpendPenaltyPool).
 inline const Address kPenaltyPool = Address::fromU64(0x1008);
 inline const Address kFeeCollector = Address::fromU64(0x1009);
+// The community pool (balance only): staking's 1 % of every block reward, slashes, rounding dust.
+inline const Address kCommunityPool = Address::fromU64(0x100A);
+// Staking (modules/staking): validators, delegation, rewards and emission. It sweeps the fee
+// collector into each block's reward once it has an active validator.
+inline const Address kStakingAddress = Address::fromU64(0x100B);
 
 // A registry with the bank as ledger and every standard module added.
 std::unique_ptr<ModuleRegistry> makeStandardModules();

@@ -128,6 +128,7 @@ inline long currentRssKiB() { return statusKiB("VmRSS"); }
 int runExecutorBench(const Options& o);
 int runRecoverBench(const Options& o);
 int runRpcBench(const Options& o);
+int runTestnetBench(const Options& o);
 int runProductionBench(const Options& o);
 
 }  // namespace tnbench

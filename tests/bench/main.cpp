@@ -25,6 +25,16 @@ constexpr const char* kUsage = R"(tn_bench - Treasurenet throughput benchmarks
                [--conns 4] [--batch 100] [--window 15000] [--timeout 600]
       loopback JSON-RPC load: the senders are the node's dev accounts 0..senders-1 (start the node
       with `treasurenetd init --accounts N`); reports committed tx/s from first send to last commit.
+  tn_bench testnet [--validators 4] [--txs 60000] [--senders 2000] [--recipients 50000] [--batch 100]
+                  [--window 1500] [--commit-delay 0] [--timeout-propose 1000] [--timeout-prevote 500]
+                  [--timeout-precommit 500] [--max-txs-per-block 1500] [--mempool-max-txs 20000]
+                  [--base-port 27600] [--treasurenetd PATH] [--dir DIR] [--timeout 600] [--hold 0]
+      a real BFT network on loopback: `treasurenetd testnet` with these settings, the validators
+      started as processes, pre-signed transfers sent in JSON-RPC batches to the nodes in turn (at
+      most --window sent and not committed); reports committed tx/s, latency from submission to the
+      commit of the block (p50/p95/p99), each validator's peak RSS and CPU time. --senders should be
+      a multiple of batch x validators (each sender then always talks to one node). --hold S keeps
+      the network up S s after the run (to attach perf).
 )";
 
 }  // namespace
@@ -53,6 +63,15 @@ int main(int argc, char** argv) {
                                  {{"rpc", "127.0.0.1:8545"}, {"txs", "100000"}, {"senders", "10000"},
                                   {"recipients", "50000"}, {"conns", "4"}, {"batch", "100"},
                                   {"window", "15000"}, {"timeout", "600"}}));
+    if (cmd == "testnet")
+      return runTestnetBench(Options(argc, argv, 2,
+                                     {{"validators", "4"}, {"txs", "60000"}, {"senders", "2000"},
+                                      {"recipients", "50000"}, {"batch", "100"}, {"window", "1500"},
+                                      {"commit-delay", "0"}, {"timeout-propose", "1000"},
+                                      {"timeout-prevote", "500"}, {"timeout-precommit", "500"},
+                                      {"max-txs-per-block", "1500"}, {"mempool-max-txs", "20000"},
+                                      {"base-port", "27600"}, {"treasurenetd", ""}, {"dir", ""},
+                                      {"timeout", "600"}, {"hold", "0"}}));
     std::fprintf(stderr, "unknown benchmark '%s'\n%s", cmd.c_str(), kUsage);
     return 1;
   } catch (const std::exception& e) {

@@ -52,6 +52,21 @@ class ModuleChain {
   void setTime(uint64_t timestamp) { block_.timestamp = timestamp; }
   void setHeight(uint64_t number) { block_.number = number; }
   U256 balance(const Address& a) const { return registry_->ledger().balance(state_, a); }
+  // The context of the next block, for tests that set consensus facts (proposer, parentSigners,
+  // doubleSigns); they stay set until changed.
+  BlockContext& context() { return block_; }
+
+  // Executes one block without transactions (begin/end-block hooks only) and keeps its writes.
+  void mine() {
+    BlockExecution e = executor_->executeBlock(state_, block_, {}, false);
+    for (auto& [k, v] : e.changes) {
+      if (v)
+        state_.put(k, *v);
+      else
+        state_.erase(k);
+    }
+    ++block_.number;
+  }
 
   // Signs and executes one transaction (an empty signature sends a plain transfer) from account `from` in its own block and keeps its writes.
   TxResult send(std::size_t from, const Address& to, std::string_view signature,
