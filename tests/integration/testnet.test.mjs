@@ -30,7 +30,9 @@ function portFree(port) {
 // 2N consecutive free ports (p2p and RPC of each validator).
 async function freeBasePort() {
   for (let attempt = 0; attempt < 50; attempt++) {
-    const base = 20000 + 2 * Math.floor(Math.random() * 15000);
+    // Below Linux's ephemeral range (32768-60999): a restarted node must get its port back,
+    // which an outgoing connection's local port could otherwise hold.
+    const base = 20000 + 2 * Math.floor(Math.random() * 6000);
     let ok = true;
     for (let p = base; p < base + 2 * N && ok; p++) ok = await portFree(p);
     if (ok) return base;
