@@ -27,16 +27,7 @@ namespace {
 
 // A field of /proc/PID/status in KiB.
 long procStatusKiB(pid_t pid, const char* field) {
-  std::string path = "/proc/" + std::to_string(pid) + "/status";
-  FILE* f = std::fopen(path.c_str(), "r");
-  if (!f) return -1;
-  char line[256];
-  long kb = -1;
-  const std::size_t n = std::strlen(field);
-  while (std::fgets(line, sizeof line, f))
-    if (!std::strncmp(line, field, n) && line[n] == ':' && std::sscanf(line + n + 1, "%ld", &kb) == 1) break;
-  std::fclose(f);
-  return kb;
+  return statusKiB(field, "/proc/" + std::to_string(pid) + "/status");
 }
 
 // user + system CPU seconds of a process (/proc/PID/stat fields 14 and 15).

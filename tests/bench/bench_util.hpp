@@ -110,9 +110,9 @@ inline std::vector<tn::Bytes> signTransfers(const std::vector<tn::DevAccount>& s
   return raw;
 }
 
-// A field of /proc/self/status in KiB ("VmHWM" = peak resident set, "VmRSS" = current).
-inline long statusKiB(const char* field) {
-  FILE* f = std::fopen("/proc/self/status", "r");
+// A field of a /proc status file in KiB ("VmHWM" = peak resident set, "VmRSS" = current).
+inline long statusKiB(const char* field, const std::string& file = "/proc/self/status") {
+  FILE* f = std::fopen(file.c_str(), "r");
   if (!f) return -1;
   char line[256];
   long kb = -1;
