@@ -24,7 +24,9 @@ uint64_t unixNow() {
                       .count());
 }
 
-std::string shortHash(const Hash32& h) { return h.hex().substr(0, 12); }
+std::string shortHash(const Hash32& h) {
+  return h.hex().substr(0, 12);
+}
 
 // Rejections that only a faulty or malicious sender produces (as opposed to stale or early
 // messages, which honest peers send all the time).
@@ -50,15 +52,20 @@ class BftEngine::Driver final : public Application, public Outbox {
     return block.header.hash();
   }
   Bytes getValue(uint64_t height) override { return engine_.buildProposal(height); }
-  bool validValue(uint64_t height, const Value& value) override { return engine_.checkProposal(height, value); }
+  bool validValue(uint64_t height, const Value& value) override {
+    return engine_.checkProposal(height, value);
+  }
 
   void broadcastProposal(const Proposal& p) override {
     engine_.network_.broadcast(Channel::Proposal, p.encode(), std::nullopt);
   }
-  void broadcastVote(const Vote& v) override { engine_.network_.broadcast(Channel::Vote, v.encode(), std::nullopt); }
+  void broadcastVote(const Vote& v) override {
+    engine_.network_.broadcast(Channel::Vote, v.encode(), std::nullopt);
+  }
   void scheduleTimeout(const Timeout& t) override {
     TimerEntry e{TimerEntry::What::Consensus, t.height, t.round, t.step};
-    engine_.addTimer(std::chrono::milliseconds(std::min<uint64_t>(t.delayMs, 24ull * 3600 * 1000)), e);
+    engine_.addTimer(std::chrono::milliseconds(std::min<uint64_t>(t.delayMs, 24ull * 3600 * 1000)),
+                     e);
   }
   void decide(const Decision& d) override { engine_.commitDecision(d); }
   void reportEvidence(const DuplicateVoteEvidence& ev) override {
@@ -77,8 +84,8 @@ class BftEngine::Driver final : public Application, public Outbox {
   BftEngine& engine_;
 };
 
-BftEngine::BftEngine(ChainStore& chain, const Executor& executor, Mempool& mempool, PeerNetwork& network,
-                     BftEngineOptions options)
+BftEngine::BftEngine(ChainStore& chain, const Executor& executor, Mempool& mempool,
+                     PeerNetwork& network, BftEngineOptions options)
     : chain_(chain),
       executor_(executor),
       mempool_(mempool),
@@ -86,19 +93,24 @@ BftEngine::BftEngine(ChainStore& chain, const Executor& executor, Mempool& mempo
       options_(std::move(options)),
       driver_(std::make_unique<Driver>(*this)) {
   if (options_.tendermint.chainId == 0) throw std::invalid_argument("bft engine: chain id not set");
-  if (options_.genesisValidators.size() == 0) throw std::invalid_argument("bft engine: no validators");
+  if (options_.genesisValidators.size() == 0)
+    throw std::invalid_argument("bft engine: no validators");
   options_.tendermint.haltAfterDecision = true;  // the engine starts each height itself
   mempool_.onAdded([this] {
     if (!mempoolDirty_.exchange(true)) post([this] { gossipMempool(); });
   });
 }
 
-BftEngine::~BftEngine() { stop(); }
+BftEngine::~BftEngine() {
+  stop();
+}
 
 void BftEngine::start() {
   if (thread_.joinable()) return;
-  if (options_.validatorKey) signLog_ = std::make_unique<FileSignLog>(options_.signLogPath);
-  else signLog_ = std::make_unique<MemorySignLog>();
+  if (options_.validatorKey)
+    signLog_ = std::make_unique<FileSignLog>(options_.signLogPath);
+  else
+    signLog_ = std::make_unique<MemorySignLog>();
   loadValidators();
   {
     std::lock_guard lock(mutex_);
@@ -165,14 +177,18 @@ void BftEngine::run() {
       timer = timers_.begin()->second;
       timers_.erase(timers_.begin());
     } else {
-      if (timers_.empty()) cv_.wait(lock);
-      else cv_.wait_until(lock, timers_.begin()->first);
+      if (timers_.empty())
+        cv_.wait(lock);
+      else
+        cv_.wait_until(lock, timers_.begin()->first);
       continue;
     }
     lock.unlock();
     try {
-      if (task) task();
-      else fireTimer(*timer);
+      if (task)
+        task();
+      else
+        fireTimer(*timer);
     } catch (const std::exception& e) {
       // Only a broken database or executor gets here (peer input errors are handled where they
       // arise): keep the last commit and stop rather than write anything doubtful.
@@ -210,8 +226,9 @@ void BftEngine::fireTimer(const TimerEntry& t) {
 void BftEngine::startHeight() {
   uint64_t height = chain_.height() + 1;
   driver_->sealed.clear();
-  machine_ = std::make_unique<Tendermint>(options_.tendermint, height, nextValidators_, options_.validatorKey,
-                                          *signLog_, *driver_, *driver_, &recoverCache_);
+  machine_ = std::make_unique<Tendermint>(options_.tendermint, height, nextValidators_,
+                                          options_.validatorKey, *signLog_, *driver_, *driver_,
+                                          &recoverCache_);
   heightStartedAt_ = Clock::now();
   regossiped_ = false;
   machine_->start();
@@ -219,8 +236,10 @@ void BftEngine::startHeight() {
   auto early = std::move(buffered_);
   buffered_.clear();
   for (auto& [peer, channel, payload] : early) {
-    if (machine_ && !machine_->halted()) handleConsensusMessage(peer, channel, payload);
-    else buffered_.emplace_back(peer, channel, std::move(payload));
+    if (machine_ && !machine_->halted())
+      handleConsensusMessage(peer, channel, payload);
+    else
+      buffered_.emplace_back(peer, channel, std::move(payload));
   }
   afterInput();
 }
@@ -250,7 +269,8 @@ uint64_t BftEngine::bestPeerHeight() const {
 
 // ------------------------------------------------------------------------------------ validators
 
-ValidatorSet validatorSetAt(uint64_t height, uint64_t since, const std::vector<Validator>& members) {
+ValidatorSet validatorSetAt(uint64_t height, uint64_t since,
+                            const std::vector<Validator>& members) {
   std::vector<Validator> fresh;
   fresh.reserve(members.size());
   for (const Validator& v : members) fresh.push_back(Validator{v.address, v.power, 0});
@@ -281,17 +301,20 @@ void BftEngine::loadValidators() {
     }
     return true;
   };
-  if (nextValidators_.size() > 0 && staked.since <= head && sameMembers(nextValidators_, staked.members) &&
-      headValidators_.size() > 0) {
+  if (nextValidators_.size() > 0 && staked.since <= head &&
+      sameMembers(nextValidators_, staked.members) && headValidators_.size() > 0) {
     headValidators_ = nextValidators_;
     nextValidators_.incrementProposerPriority(1);
   } else {
     nextValidators_ = validatorSetAt(head + 1, staked.since, staked.members);
     if (head >= 1) {
       // The head's set: the same members unless they changed in the head block itself.
-      if (staked.since <= head) headValidators_ = validatorSetAt(head, staked.since, staked.members);
-      else if (!staked.previous.empty()) headValidators_ = ValidatorSet(staked.previous);
-      else headValidators_ = ValidatorSet(options_.genesisValidators.members());
+      if (staked.since <= head)
+        headValidators_ = validatorSetAt(head, staked.since, staked.members);
+      else if (!staked.previous.empty())
+        headValidators_ = ValidatorSet(staked.previous);
+      else
+        headValidators_ = ValidatorSet(options_.genesisValidators.members());
     }
   }
 }
@@ -307,7 +330,8 @@ ConsensusData BftEngine::consensusDataForNextBlock() {
   const uint64_t height = chain_.height() + 1;
   if (height >= 2) {
     auto head = chain_.block(height - 1);
-    if (!head || head->commit.empty()) throw std::runtime_error("the head block has no stored commit");
+    if (!head || head->commit.empty())
+      throw std::runtime_error("the head block has no stored commit");
     data.lastCommit = head->commit;
     std::vector<Address> signers;
     for (const CommitSig& s : Commit::decode(head->commit).sigs) signers.push_back(s.validator);
@@ -318,37 +342,46 @@ ConsensusData BftEngine::consensusDataForNextBlock() {
   for (const auto& [key, ev] : pendingEvidence_) {
     if (data.evidence.size() == kMaxEvidencePerBlock) break;
     if (ev.a.height >= height || height - ev.a.height > kMaxEvidenceAgeBlocks) continue;
-    if (!seen.insert({ev.offender(), ev.a.height}).second) continue;  // one per validator and height
+    if (!seen.insert({ev.offender(), ev.a.height}).second)
+      continue;  // one per validator and height
     data.evidence.push_back(ev.encode());
     data.doubleSigns.push_back(DoubleSign{ev.offender(), ev.a.height});
   }
   return data;
 }
 
-std::optional<std::string> checkConsensusData(uint64_t chainId, uint64_t height, const Hash32& parentHash,
-                                              const ValidatorSet& parentValidators, const ConsensusData& data,
-                                              RecoverCache* cache) {
+std::optional<std::string> checkConsensusData(uint64_t chainId, uint64_t height,
+                                              const Hash32& parentHash,
+                                              const ValidatorSet& parentValidators,
+                                              const ConsensusData& data, RecoverCache* cache) {
   if (height == 1) {
-    if (!data.lastCommit.empty() || data.parentSigners) return "block 1 cannot carry a parent commit";
+    if (!data.lastCommit.empty() || data.parentSigners)
+      return "block 1 cannot carry a parent commit";
   } else {
-    if (data.lastCommit.empty() || !data.parentSigners) return "block carries no commit of its parent";
+    if (data.lastCommit.empty() || !data.parentSigners)
+      return "block carries no commit of its parent";
     Commit c = Commit::decode(data.lastCommit);
-    if (c.height != height - 1 || c.blockHash != parentHash) return "parent commit is for another block";
-    if (auto why = checkCommit(chainId, parentValidators, c, cache)) return "parent commit: " + *why;
+    if (c.height != height - 1 || c.blockHash != parentHash)
+      return "parent commit is for another block";
+    if (auto why = checkCommit(chainId, parentValidators, c, cache))
+      return "parent commit: " + *why;
     std::vector<Address> signers;
     for (const CommitSig& s : c.sigs) signers.push_back(s.validator);
     std::sort(signers.begin(), signers.end());
     if (signers != *data.parentSigners) return "parent signers do not match the parent commit";
   }
   if (data.evidence.size() > kMaxEvidencePerBlock) return "too much evidence in one block";
-  if (data.evidence.size() != data.doubleSigns.size()) return "double signs do not match the evidence";
+  if (data.evidence.size() != data.doubleSigns.size())
+    return "double signs do not match the evidence";
   std::set<std::pair<Address, uint64_t>> seen;
   for (std::size_t i = 0; i < data.evidence.size(); ++i) {
     DuplicateVoteEvidence ev = DuplicateVoteEvidence::decode(data.evidence[i]);
     if (auto why = ev.check(chainId)) return "evidence: " + *why;
-    if (ev.a.height >= height || height - ev.a.height > kMaxEvidenceAgeBlocks) return "evidence out of range";
+    if (ev.a.height >= height || height - ev.a.height > kMaxEvidenceAgeBlocks)
+      return "evidence out of range";
     if (!seen.insert({ev.offender(), ev.a.height}).second) return "duplicate evidence";
-    if (!(data.doubleSigns[i] == DoubleSign{ev.offender(), ev.a.height})) return "double sign does not match its evidence";
+    if (!(data.doubleSigns[i] == DoubleSign{ev.offender(), ev.a.height}))
+      return "double sign does not match its evidence";
   }
   return std::nullopt;
 }
@@ -356,15 +389,18 @@ std::optional<std::string> checkConsensusData(uint64_t chainId, uint64_t height,
 // ------------------------------------------------------------------------------------ blocks
 
 Bytes BftEngine::buildProposal(uint64_t height) {
-  if (height != chain_.height() + 1) throw std::logic_error("proposal for a height not on the head");
+  if (height != chain_.height() + 1)
+    throw std::logic_error("proposal for a height not on the head");
   auto state = chain_.state();
   const Ledger& ledger = executor_.modules().ledger();
   std::size_t maxTxs = options_.maxTxsPerBlock;
   for (;;) {
-    auto txs = mempool_.select(*state, ledger, executor_.params().baseFee, executor_.params().blockGasLimit, maxTxs);
+    auto txs = mempool_.select(*state, ledger, executor_.params().baseFee,
+                               executor_.params().blockGasLimit, maxTxs);
     uint64_t timestamp = std::max(unixNow(), chain_.head().timestamp);
     SealedBlock sealed =
-        buildBlock(chain_, executor_, txs, timestamp, addressOfSecret(*options_.validatorKey), consensusDataForNextBlock());
+        buildBlock(chain_, executor_, txs, timestamp, addressOfSecret(*options_.validatorKey),
+                   consensusDataForNextBlock());
     Bytes payload = sealed.block.encode(false);
     // Stay well inside the frame limit (the proposal adds its own fields).
     if (payload.size() + 4096 > kMaxBlockMessageBytes && maxTxs > 1) {
@@ -384,9 +420,10 @@ bool BftEngine::checkProposal(uint64_t height, const Value& value) {
     if (block.header.number != height || height != chain_.height() + 1) return false;
     // A proposer cannot push block time ahead of the validators' clocks (modules use it as "now").
     if (block.header.timestamp > unixNow() + kMaxClockDriftSeconds)
-      throw std::runtime_error("timestamp " + std::to_string(block.header.timestamp) + " is in the future");
-    if (auto why = checkConsensusData(options_.tendermint.chainId, height, chain_.headHash(), headValidators_,
-                                      block.consensus, &recoverCache_))
+      throw std::runtime_error("timestamp " + std::to_string(block.header.timestamp) +
+                               " is in the future");
+    if (auto why = checkConsensusData(options_.tendermint.chainId, height, chain_.headHash(),
+                                      headValidators_, block.consensus, &recoverCache_))
       throw std::runtime_error(*why);
     // A transaction the pool holds (same hash: the same signed bytes) was recovered at admission.
     std::vector<Transaction*> txs;
@@ -403,8 +440,8 @@ bool BftEngine::checkProposal(uint64_t height, const Value& value) {
     driver_->sealed.insert_or_assign(value.id, std::move(sealed));
     return true;
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "consensus: invalid block %s at height %llu: %s\n", shortHash(value.id).c_str(),
-                 (unsigned long long)height, e.what());
+    std::fprintf(stderr, "consensus: invalid block %s at height %llu: %s\n",
+                 shortHash(value.id).c_str(), (unsigned long long)height, e.what());
     return false;
   }
 }
@@ -413,7 +450,8 @@ void BftEngine::commitDecision(const Decision& d) {
   auto it = driver_->sealed.find(d.value.id);
   if (it == driver_->sealed.end()) {
     // The machine only decides values it found valid, which executed them; be safe anyway.
-    if (!checkProposal(d.height, d.value)) throw std::runtime_error("decided block does not execute");
+    if (!checkProposal(d.height, d.value))
+      throw std::runtime_error("decided block does not execute");
     it = driver_->sealed.find(d.value.id);
   }
   SealedBlock sealed = std::move(it->second);
@@ -428,7 +466,8 @@ void BftEngine::commitDecision(const Decision& d) {
   commitSealed(chain_, sealed);
   // Included transactions leave the pool; so do those the block builder found invalid.
   std::vector<std::shared_ptr<const Transaction>> done;
-  for (const auto& tx : sealed.block.transactions) done.push_back(std::make_shared<const Transaction>(tx));
+  for (const auto& tx : sealed.block.transactions)
+    done.push_back(std::make_shared<const Transaction>(tx));
   for (const auto& [tx, why] : sealed.dropped)
     if (why != kBlockFull) done.push_back(tx);
   auto newState = chain_.state();
@@ -475,7 +514,8 @@ void BftEngine::handle(PeerId peer, Channel channel, const Bytes& payload) {
   afterInput();
 }
 
-void BftEngine::bufferForLater(PeerId peer, Channel channel, const Bytes& payload, uint64_t height) {
+void BftEngine::bufferForLater(PeerId peer, Channel channel, const Bytes& payload,
+                               uint64_t height) {
   // Only the next height: anything further is reached through block sync.
   uint64_t next = machine_ ? machine_->height() + 1 : chain_.height() + 1;
   if (height > next || buffered_.size() >= options_.maxBufferedMessages) return;
@@ -485,10 +525,13 @@ void BftEngine::bufferForLater(PeerId peer, Channel channel, const Bytes& payloa
 void BftEngine::handleConsensusMessage(PeerId peer, Channel channel, const Bytes& payload) {
   if (channel == Channel::Evidence) {
     DuplicateVoteEvidence ev = DuplicateVoteEvidence::decode(payload);
-    if (auto why = ev.check(options_.tendermint.chainId)) return network_.punish(peer, "invalid evidence: " + *why);
+    if (auto why = ev.check(options_.tendermint.chainId))
+      return network_.punish(peer, "invalid evidence: " + *why);
     auto key = std::make_tuple(ev.offender(), ev.a.height, ev.a.round, uint8_t(ev.a.type));
-    if (pendingEvidence_.count(key) || committedEvidence_.count(key)) return;  // known: do not relay again
-    std::fprintf(stderr, "consensus: evidence from a peer: validator %s double-signed at height %llu\n",
+    if (pendingEvidence_.count(key) || committedEvidence_.count(key))
+      return;  // known: do not relay again
+    std::fprintf(stderr,
+                 "consensus: evidence from a peer: validator %s double-signed at height %llu\n",
                  ev.offender().checksumHex().c_str(), (unsigned long long)ev.a.height);
     addEvidence(ev);
     network_.broadcast(Channel::Evidence, payload, peer);
@@ -499,42 +542,83 @@ void BftEngine::handleConsensusMessage(PeerId peer, Channel channel, const Bytes
   if (channel == Channel::Proposal) {
     Proposal p = Proposal::decode(payload);
     height = p.height;
-    if (!machine_ || height > machine_->height()) return bufferForLater(peer, channel, payload, height);
+    if (!machine_ || height > machine_->height())
+      return bufferForLater(peer, channel, payload, height);
     verdict = machine_->onProposal(p);
   } else {
     Vote v = Vote::decode(payload);
     height = v.height;
-    if (!machine_ || height > machine_->height()) return bufferForLater(peer, channel, payload, height);
+    if (!machine_ || height > machine_->height())
+      return bufferForLater(peer, channel, payload, height);
     verdict = machine_->onVote(v);
   }
   if (isOffence(verdict))
-    return network_.punish(peer, fmt::format("{} at height {}: {}", channel == Channel::Proposal ? "proposal" : "vote",
-                                             height, name(verdict)));
+    return network_.punish(
+        peer, fmt::format("{} at height {}: {}", channel == Channel::Proposal ? "proposal" : "vote",
+                          height, name(verdict)));
   // Relay what this node took into account: peers that are not directly connected to the
   // signer get it too (each node relays a message once, the seen-set drops echoes).
-  if (verdict == Accept::Added || verdict == Accept::Conflict) network_.broadcast(channel, payload, peer);
+  if (verdict == Accept::Added || verdict == Accept::Conflict)
+    network_.broadcast(channel, payload, peer);
 }
 
 void BftEngine::handleTx(PeerId peer, const Bytes& payload) {
-  auto tx = std::make_shared<Transaction>(Transaction::decode(payload));  // TxError: malformed
-  if (mempool_.contains(tx->hash)) return;
-  try {
-    auto state = chain_.state();
-    mempool_.add(tx, *state, executor_.modules().ledger(), executor_.params().baseFee);
-  } catch (const TxError&) {
-    return;  // a valid encoding that this pool refuses (nonce, funds, ...): not an offence
+  auto items = rlp::decode(payload).items();  // rlp::Error: malformed
+  if (items.empty()) throw std::invalid_argument("empty transaction batch");
+  std::vector<std::shared_ptr<Transaction>> fresh;
+  fresh.reserve(items.size());
+  for (const rlp::Item& item : items) {
+    auto tx =
+        std::make_shared<Transaction>(Transaction::decode(item.bytes()));  // TxError: malformed
+    if (!mempool_.contains(tx->hash)) fresh.push_back(std::move(tx));
   }
-  gossipedTxs_.insert(tx->hash);
-  network_.broadcast(Channel::Tx, payload, peer);
+  if (fresh.empty()) return;
+  // One batch of signature recoveries for the new ones (the pool would recover them one by one).
+  std::vector<Transaction*> unrecovered;
+  unrecovered.reserve(fresh.size());
+  for (const auto& tx : fresh) unrecovered.push_back(tx.get());
+  recoverSenders(unrecovered);
+  auto state = chain_.state();
+  std::vector<BytesView> admitted;
+  for (const auto& tx : fresh) {
+    if (!tx->sender) continue;  // a bad signature: refused, as the pool would
+    try {
+      mempool_.add(tx, *state, executor_.modules().ledger(), executor_.params().baseFee);
+    } catch (const TxError&) {
+      continue;  // a valid encoding that this pool refuses (nonce, funds, ...): not an offence
+    }
+    gossipedTxs_.insert(tx->hash);
+    admitted.push_back(tx->raw);
+  }
+  broadcastTxs(admitted, peer);
+}
+
+void BftEngine::broadcastTxs(const std::vector<BytesView>& raws, std::optional<PeerId> except) {
+  std::size_t i = 0;
+  while (i < raws.size()) {
+    rlp::Encoder e;
+    auto list = e.beginList();
+    std::size_t bytes = 0;
+    for (; i < raws.size() && (bytes == 0 || bytes + raws[i].size() <= kTxBatchTargetBytes); ++i) {
+      e.bytes(raws[i]);
+      bytes += raws[i].size();
+    }
+    e.endList(list);
+    network_.broadcast(Channel::Tx, e.take(), except);
+  }
 }
 
 void BftEngine::gossipMempool() {
   mempoolDirty_ = false;
-  for (const auto& tx : mempool_.all())
-    if (gossipedTxs_.insert(tx->hash).second) network_.broadcast(Channel::Tx, tx->raw, std::nullopt);
+  auto pooled =
+      mempool_.all();  // by sender then nonce: receivers get each sender's nonces in order
+  std::vector<BytesView> fresh;
+  for (const auto& tx : pooled)
+    if (gossipedTxs_.insert(tx->hash).second) fresh.push_back(tx->raw);
+  broadcastTxs(fresh, std::nullopt);
   if (gossipedTxs_.size() > 4 * mempool_.config().maxTxs) {
     gossipedTxs_.clear();
-    for (const auto& tx : mempool_.all()) gossipedTxs_.insert(tx->hash);
+    for (const auto& tx : pooled) gossipedTxs_.insert(tx->hash);
   }
 }
 
@@ -543,8 +627,10 @@ void BftEngine::sendStatus(std::optional<PeerId> to) {
   auto m = e.beginList();
   e.uint(chain_.height()).bytes(chain_.headHash());
   e.endList(m);
-  if (to) network_.send(*to, Channel::Status, e.take());
-  else network_.broadcast(Channel::Status, e.take(), std::nullopt);
+  if (to)
+    network_.send(*to, Channel::Status, e.take());
+  else
+    network_.broadcast(Channel::Status, e.take(), std::nullopt);
 }
 
 void BftEngine::handleStatus(PeerId peer, const Bytes& payload) {
@@ -559,7 +645,9 @@ void BftEngine::handleStatus(PeerId peer, const Bytes& payload) {
 void BftEngine::maybeRequestBlock() {
   uint64_t want = chain_.height() + 1;
   auto now = Clock::now();
-  if (syncRequest_ && syncRequest_->first == want && now - syncRequest_->second < options_.syncRequestTimeout) return;
+  if (syncRequest_ && syncRequest_->first == want &&
+      now - syncRequest_->second < options_.syncRequestTimeout)
+    return;
   std::vector<PeerId> candidates;
   for (const auto& [peer, h] : peerHeights_)
     if (h >= want) candidates.push_back(peer);
@@ -580,7 +668,8 @@ void BftEngine::handleBlockRequest(PeerId peer, const Bytes& payload) {
   if (items.size() != 1) throw std::invalid_argument("block request: expected [height]");
   uint64_t height = items[0].toU64();
   if (height == 0 || height > chain_.height()) return;
-  if (auto block = chain_.block(height)) network_.send(peer, Channel::BlockResponse, block->encode(false));
+  if (auto block = chain_.block(height))
+    network_.send(peer, Channel::BlockResponse, block->encode(false));
 }
 
 void BftEngine::handleBlockResponse(PeerId peer, const Bytes& payload) {
@@ -596,7 +685,8 @@ void BftEngine::handleBlockResponse(PeerId peer, const Bytes& payload) {
   Accept verdict = machine_->onCommit(value, commit);
   syncRequest_.reset();
   if (verdict == Accept::BadSignature || verdict == Accept::BadValue)
-    network_.punish(peer, fmt::format("block {} with an invalid commit or content", block.header.number));
+    network_.punish(peer,
+                    fmt::format("block {} with an invalid commit or content", block.header.number));
 }
 
 void BftEngine::regossip() {
@@ -604,8 +694,10 @@ void BftEngine::regossip() {
   auto now = Clock::now();
   if (now - heightStartedAt_ < options_.regossipAfter) return;
   heightStartedAt_ = now;  // again after another regossipAfter
-  for (const auto& p : machine_->proposals()) network_.broadcast(Channel::Proposal, p.encode(), std::nullopt);
-  for (const auto& v : machine_->votes()) network_.broadcast(Channel::Vote, v.encode(), std::nullopt);
+  for (const auto& p : machine_->proposals())
+    network_.broadcast(Channel::Proposal, p.encode(), std::nullopt);
+  for (const auto& v : machine_->votes())
+    network_.broadcast(Channel::Vote, v.encode(), std::nullopt);
 }
 
 void BftEngine::refreshSnapshot() {

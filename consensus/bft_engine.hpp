@@ -30,7 +30,7 @@ using PeerId = uint64_t;  // a connection number given by the network, never reu
 
 // Consensus message channels; the p2p layer uses the same numbers as frame kinds.
 enum class Channel : uint8_t {
-  Tx = 16,             // a raw signed transaction (gossip)
+  Tx = 16,             // RLP list of raw signed transactions (gossip, batched)
   Proposal = 17,       // Proposal::encode (gossip)
   Vote = 18,           // Vote::encode (gossip)
   Evidence = 19,       // DuplicateVoteEvidence::encode (gossip)
@@ -41,6 +41,12 @@ enum class Channel : uint8_t {
 
 // A proposal or a synced block can be no larger than this on the wire.
 inline constexpr std::size_t kMaxBlockMessageBytes = 16u << 20;
+// Transactions are gossiped in batches: one frame, one queue entry and (with the host's gather
+// writes) a share of one send() for many transactions. A batch is cut at the target size; the
+// wire limit leaves room for a single largest transaction.
+inline constexpr std::size_t kTxBatchTargetBytes = 256u << 10;
+inline constexpr std::size_t kMaxTxBatchBytes = 1u << 20;
+static_assert(kTxBatchTargetBytes + kMaxTxSize + 64 * 1024 <= kMaxTxBatchBytes);
 
 // What the engine needs from the p2p layer. Implementations must not call back into the engine.
 class PeerNetwork {
@@ -75,14 +81,16 @@ inline constexpr uint64_t kMaxEvidenceAgeBlocks = 100'000;  // older double sign
 // parent commit is a valid commit of the parent by `parentValidators` (none at height 1), the
 // signer list is exactly its signers, and each evidence verifies, is in range, appears once per
 // (validator, height) and matches its double-sign entry.
-std::optional<std::string> checkConsensusData(uint64_t chainId, uint64_t height, const Hash32& parentHash,
-                                              const ValidatorSet& parentValidators, const ConsensusData& data,
+std::optional<std::string> checkConsensusData(uint64_t chainId, uint64_t height,
+                                              const Hash32& parentHash,
+                                              const ValidatorSet& parentValidators,
+                                              const ConsensusData& data,
                                               RecoverCache* cache = nullptr);
 
 struct BftEngineOptions {
-  TendermintConfig tendermint;  // chainId must be set
-  ValidatorSet genesisValidators;  // the set of height 1 (ValidatorSet's constructor ran)
-  ValidatorSource validatorSource;  // null: the genesis validators forever
+  TendermintConfig tendermint;         // chainId must be set
+  ValidatorSet genesisValidators;      // the set of height 1 (ValidatorSet's constructor ran)
+  ValidatorSource validatorSource;     // null: the genesis validators forever
   std::optional<Hash32> validatorKey;  // nullopt: follow the chain without voting
   std::filesystem::path signLogPath;   // the validator's signing write-ahead log
   // Pause after a commit before the next height starts (CometBFT's timeout_commit): sets the
@@ -151,6 +159,7 @@ class BftEngine final : public Engine {
   void handleBlockResponse(PeerId peer, const Bytes& payload);
   void handleTx(PeerId peer, const Bytes& payload);
   void gossipMempool();
+  void broadcastTxs(const std::vector<BytesView>& raws, std::optional<PeerId> except);
   Bytes buildProposal(uint64_t height);
   bool checkProposal(uint64_t height, const Value& value);
   // Validator sets from the committed state: of the head block and of the next height.

@@ -1,8 +1,8 @@
 #include "consensus/p2p/host.hpp"
 
 #include <boost/asio.hpp>
-
 #include <cstdio>
+#include <cstring>
 #include <deque>
 #include <fstream>
 #include <map>
@@ -62,8 +62,8 @@ struct Connection;
 
 struct Host::Impl {
   struct Persistent {
-    PeerAddress addr;             // nodeId filled in after the first handshake if not configured
-    std::optional<PeerId> conn;   // the connection dialled for it, while alive
+    PeerAddress addr;            // nodeId filled in after the first handshake if not configured
+    std::optional<PeerId> conn;  // the connection dialled for it, while alive
     bool dialing = false;
     Clock::time_point nextDial{};
   };
@@ -91,7 +91,7 @@ struct Host::Impl {
   PeerId nextId = 1;
   std::map<PeerId, std::shared_ptr<Connection>> conns;
   std::vector<Persistent> persistent;
-  std::map<Bytes, BookEntry> book;  // by node id
+  std::map<Bytes, BookEntry> book;          // by node id
   std::map<Bytes, Clock::time_point> bans;  // node id -> until
   SeenSet seen;
   Clock::time_point lastPex{};
@@ -145,11 +145,16 @@ struct Connection : std::enable_shared_from_this<Connection> {
   Hash32 challenge = randomChallenge();
   Hello remote;  // valid from AwaitAuth on
   std::string remoteEndpoint;
-  std::array<uint8_t, kFrameHeaderBytes> header{};
+  static constexpr std::size_t kReadChunk = 64 * 1024;
+  Bytes in = Bytes(kReadChunk);  // received bytes; [inStart, inEnd) not parsed yet
+  std::size_t inStart = 0, inEnd = 0;
+  std::size_t inNeeded = 0;  // the size of a frame being received that does not fit yet
   Bytes body;
   std::deque<std::shared_ptr<const Bytes>> queue;
   std::size_t queuedBytes = 0;
   bool writing = false;
+  static constexpr std::size_t kMaxFramesPerWrite = 64;  // IOV_MAX is 1024
+  static constexpr std::size_t kMaxBytesPerWrite = 1u << 20;
   asio::steady_timer handshakeTimer;
   Clock::time_point lastIn = Clock::now(), lastOut = Clock::now();
 
@@ -176,54 +181,78 @@ struct Connection : std::enable_shared_from_this<Connection> {
     hello.listenPort = host.boundPort.load();
     hello.challenge = challenge;
     send(std::make_shared<const Bytes>(frame(Kind::Hello, hello.encode())));
-    readHeader();
+    readMore();
   }
 
-  void readHeader() {
+  // Reads are buffered: one recv() usually brings in many small frames (votes, transaction
+  // batches), which are parsed from the buffer without further system calls.
+  void readMore() {
+    if (inStart > 0) {
+      std::memmove(in.data(), in.data() + inStart, inEnd - inStart);
+      inEnd -= inStart;
+      inStart = 0;
+    }
+    if (inEnd == 0 && in.size() > kReadChunk)
+      Bytes(kReadChunk).swap(in);  // release a big frame's buffer
+    std::size_t want = std::max(inEnd + kReadChunk, inNeeded);
+    if (in.size() < want) in.resize(want);
     auto self = shared_from_this();
-    asio::async_read(socket, asio::buffer(header), [self](boost::system::error_code ec, std::size_t) {
-      if (ec) return self->close(ec == asio::error::eof ? "closed by peer" : ec.message());
-      self->onHeader();
-    });
+    socket.async_read_some(
+        asio::buffer(in.data() + inEnd, in.size() - inEnd),
+        [self](boost::system::error_code ec, std::size_t n) {
+          if (ec) return self->close(ec == asio::error::eof ? "closed by peer" : ec.message());
+          self->inEnd += n;
+          self->parseFrames();
+        });
   }
 
-  void onHeader() {
-    if (state == State::Closed) return;
-    uint32_t length = uint32_t(header[0]) << 24 | uint32_t(header[1]) << 16 | uint32_t(header[2]) << 8 |
-                      uint32_t(header[3]);
-    uint8_t kind = header[4];
-    auto limit = maxPayload(kind);
-    if (!limit) return misbehave("unknown message kind " + std::to_string(kind));
-    bool expected = state == State::AwaitHello   ? kind == uint8_t(Kind::Hello)
-                    : state == State::AwaitAuth ? kind == uint8_t(Kind::Auth)
-                                                : kind != uint8_t(Kind::Hello) && kind != uint8_t(Kind::Auth);
-    if (!expected) return misbehave(std::string("unexpected ") + std::string(name(Kind(kind))));
-    // The limit is checked before the payload buffer is allocated.
-    if (length > *limit)
-      return misbehave(std::string("oversized ") + std::string(name(Kind(kind))) + " frame (" +
-                       std::to_string(length) + " > " + std::to_string(*limit) + " bytes)");
-    body.assign(length, 0);
-    if (length == 0) return onBody();
-    auto self = shared_from_this();
-    asio::async_read(socket, asio::buffer(body), [self](boost::system::error_code ec, std::size_t) {
-      if (ec) return self->close(ec.message());
-      self->onBody();
-    });
+  void parseFrames() {
+    uint64_t parsed = 0;
+    while (state != State::Closed) {
+      std::size_t avail = inEnd - inStart;
+      if (avail < kFrameHeaderBytes) break;
+      const uint8_t* h = in.data() + inStart;
+      uint32_t length =
+          uint32_t(h[0]) << 24 | uint32_t(h[1]) << 16 | uint32_t(h[2]) << 8 | uint32_t(h[3]);
+      uint8_t kind = h[4];
+      auto limit = maxPayload(kind);
+      if (!limit) return misbehave("unknown message kind " + std::to_string(kind));
+      bool expected = state == State::AwaitHello ? kind == uint8_t(Kind::Hello)
+                      : state == State::AwaitAuth
+                          ? kind == uint8_t(Kind::Auth)
+                          : kind != uint8_t(Kind::Hello) && kind != uint8_t(Kind::Auth);
+      if (!expected) return misbehave(std::string("unexpected ") + std::string(name(Kind(kind))));
+      // The limit is checked before the buffer grows for the payload.
+      if (length > *limit)
+        return misbehave(std::string("oversized ") + std::string(name(Kind(kind))) + " frame (" +
+                         std::to_string(length) + " > " + std::to_string(*limit) + " bytes)");
+      if (avail < kFrameHeaderBytes + length) {
+        inNeeded = kFrameHeaderBytes + length;
+        break;
+      }
+      inNeeded = 0;
+      const uint8_t* p = h + kFrameHeaderBytes;
+      body.assign(p, p + length);
+      inStart += kFrameHeaderBytes + length;
+      ++parsed;
+      onFrameBody(Kind(kind));
+    }
+    if (parsed) host.count([parsed](HostStats& s) { s.framesIn += parsed; });
+    if (state != State::Closed) readMore();
   }
 
-  void onBody() {
-    if (state == State::Closed) return;
+  void onFrameBody(Kind kind) {
     lastIn = Clock::now();
-    host.count([](HostStats& s) { ++s.framesIn; });
-    Kind kind = Kind(header[4]);
     try {
-      if (kind == Kind::Hello) onHello();
-      else if (kind == Kind::Auth) onAuth();
-      else host.onFrame(*this, kind, std::move(body));
+      if (kind == Kind::Hello)
+        onHello();
+      else if (kind == Kind::Auth)
+        onAuth();
+      else
+        host.onFrame(*this, kind, std::move(body));
     } catch (const std::exception& e) {
       return misbehave(std::string("malformed ") + std::string(name(kind)) + ": " + e.what());
     }
-    if (state != State::Closed) readHeader();
   }
 
   void onHello() {
@@ -242,22 +271,27 @@ struct Connection : std::enable_shared_from_this<Connection> {
     if (persistentIndex) {
       const PeerAddress& want = host.persistent[*persistentIndex].addr;
       if (!want.nodeId.empty() && want.nodeId != remote.nodeId)
-        return refuse("node id differs from the configured " + toHex(want.nodeId, false).substr(0, 16));
+        return refuse("node id differs from the configured " +
+                      toHex(want.nodeId, false).substr(0, 16));
     }
-    Hash32 h = authHash(host.config.chainId, host.config.genesisHash, remote.challenge, host.nodeId);
-    send(std::make_shared<const Bytes>(frame(Kind::Auth, encodeAuth(signHash(h, host.config.nodeKey)))));
+    Hash32 h =
+        authHash(host.config.chainId, host.config.genesisHash, remote.challenge, host.nodeId);
+    send(std::make_shared<const Bytes>(
+        frame(Kind::Auth, encodeAuth(signHash(h, host.config.nodeKey)))));
   }
 
   void onAuth() {
     Signature sig = decodeAuth(body);
     Hash32 h = authHash(host.config.chainId, host.config.genesisHash, challenge, remote.nodeId);
-    if (!verifyAuth(h, sig, remote.nodeId)) return misbehave("handshake signature does not match its node id");
+    if (!verifyAuth(h, sig, remote.nodeId))
+      return misbehave("handshake signature does not match its node id");
     state = State::Established;
     handshakeTimer.cancel();
     host.onEstablished(shared_from_this());
   }
 
-  // A handshake that cannot succeed. A peer on another chain is banned too: redialling it is futile.
+  // A handshake that cannot succeed. A peer on another chain is banned too: redialling it is
+  // futile.
   void refuse(const std::string& reason, bool banIt = false) {
     host.count([](HostStats& s) { ++s.handshakeFailures; });
     if (banIt) host.ban(remote.nodeId, reason);
@@ -267,8 +301,10 @@ struct Connection : std::enable_shared_from_this<Connection> {
   // Invalid data: disconnect, and ban the node once it is known who it is.
   void misbehave(const std::string& reason) {
     if (state == State::Closed) return;
-    if (state == State::AwaitHello) host.count([](HostStats& s) { ++s.handshakeFailures; });
-    else host.ban(remote.nodeId, reason);
+    if (state == State::AwaitHello)
+      host.count([](HostStats& s) { ++s.handshakeFailures; });
+    else
+      host.ban(remote.nodeId, reason);
     close(reason);
   }
 
@@ -281,20 +317,31 @@ struct Connection : std::enable_shared_from_this<Connection> {
     if (!writing) writeNext();
   }
 
+  // Everything queued goes out in one gather write (one system call for a burst of frames).
   void writeNext() {
     if (queue.empty() || state == State::Closed) {
       writing = false;
       return;
     }
     writing = true;
+    std::vector<asio::const_buffer> buffers;
+    std::size_t frames = 0, bytes = 0;
+    for (const auto& f : queue) {
+      if (frames == kMaxFramesPerWrite || (frames > 0 && bytes + f->size() > kMaxBytesPerWrite))
+        break;
+      buffers.emplace_back(f->data(), f->size());
+      ++frames;
+      bytes += f->size();
+    }
     auto self = shared_from_this();
-    asio::async_write(socket, asio::buffer(*queue.front()), [self](boost::system::error_code ec, std::size_t) {
-      if (ec) return self->close(ec.message());
-      self->queuedBytes -= self->queue.front()->size();
-      self->queue.pop_front();
-      self->host.count([](HostStats& s) { ++s.framesOut; });
-      self->writeNext();
-    });
+    asio::async_write(socket, buffers,
+                      [self, frames, bytes](boost::system::error_code ec, std::size_t) {
+                        if (ec) return self->close(ec.message());
+                        self->queuedBytes -= bytes;
+                        for (std::size_t i = 0; i < frames; ++i) self->queue.pop_front();
+                        self->host.count([frames](HostStats& s) { s.framesOut += frames; });
+                        self->writeNext();
+                      });
   }
 
   void close(const std::string& reason) {
@@ -358,8 +405,10 @@ void Host::Impl::accept() {
 }
 
 void Host::Impl::dial(const PeerAddress& addr, std::optional<std::size_t> persistentIndex) {
-  if (persistentIndex) persistent[*persistentIndex].dialing = true;
-  else book[addr.nodeId].dialing = true;
+  if (persistentIndex)
+    persistent[*persistentIndex].dialing = true;
+  else
+    book[addr.nodeId].dialing = true;
   auto socket = std::make_shared<tcp::socket>(io);
   auto failed = [this, addr, persistentIndex](const std::string& why) {
     if (stopping) return;
@@ -375,24 +424,29 @@ void Host::Impl::dial(const PeerAddress& addr, std::optional<std::size_t> persis
     (void)why;
   };
   resolver.async_resolve(addr.host, std::to_string(addr.port),
-      [this, socket, addr, persistentIndex, failed](boost::system::error_code ec, tcp::resolver::results_type results) {
-        if (ec) return failed(ec.message());
-        asio::async_connect(*socket, results,
-            [this, socket, addr, persistentIndex, failed](boost::system::error_code ec2, const tcp::endpoint&) {
-              if (ec2 || stopping) return failed(ec2 ? ec2.message() : "stopping");
-              auto c = std::make_shared<Connection>(*this, std::move(*socket), nextId++, true);
-              c->persistentIndex = persistentIndex;
-              if (persistentIndex) {
-                persistent[*persistentIndex].dialing = false;
-                persistent[*persistentIndex].conn = c->id;
-              } else {
-                c->bookKey = addr.nodeId;
-                book[addr.nodeId].dialing = false;
-              }
-              conns[c->id] = c;
-              c->start();
-            });
-      });
+                         [this, socket, addr, persistentIndex, failed](
+                             boost::system::error_code ec, tcp::resolver::results_type results) {
+                           if (ec) return failed(ec.message());
+                           asio::async_connect(
+                               *socket, results,
+                               [this, socket, addr, persistentIndex, failed](
+                                   boost::system::error_code ec2, const tcp::endpoint&) {
+                                 if (ec2 || stopping)
+                                   return failed(ec2 ? ec2.message() : "stopping");
+                                 auto c = std::make_shared<Connection>(*this, std::move(*socket),
+                                                                       nextId++, true);
+                                 c->persistentIndex = persistentIndex;
+                                 if (persistentIndex) {
+                                   persistent[*persistentIndex].dialing = false;
+                                   persistent[*persistentIndex].conn = c->id;
+                                 } else {
+                                   c->bookKey = addr.nodeId;
+                                   book[addr.nodeId].dialing = false;
+                                 }
+                                 conns[c->id] = c;
+                                 c->start();
+                               });
+                         });
 }
 
 bool Host::Impl::connectedTo(const Bytes& id) const {
@@ -409,7 +463,8 @@ std::shared_ptr<Connection> Host::Impl::established(PeerId id) const {
 void Host::Impl::onTick() {
   if (stopping) return;
   auto now = Clock::now();
-  for (auto it = bans.begin(); it != bans.end();) it = it->second <= now ? bans.erase(it) : std::next(it);
+  for (auto it = bans.begin(); it != bans.end();)
+    it = it->second <= now ? bans.erase(it) : std::next(it);
   // Persistent peers: redial whenever neither our dial nor their dial is connected.
   for (std::size_t i = 0; i < persistent.size(); ++i) {
     Persistent& p = persistent[i];
@@ -436,10 +491,12 @@ void Host::Impl::onTick() {
       c->close("idle for " + std::to_string(config.idleTimeout.count()) + " ms");
       continue;
     }
-    if (now - c->lastOut > config.pingInterval) c->send(std::make_shared<const Bytes>(frame(Kind::Ping, {})));
+    if (now - c->lastOut > config.pingInterval)
+      c->send(std::make_shared<const Bytes>(frame(Kind::Ping, {})));
     if (pexDue) c->send(std::make_shared<const Bytes>(frame(Kind::PexRequest, {})));
   }
-  tick.expires_after(std::min<std::chrono::milliseconds>(config.dialInterval, std::chrono::milliseconds(200)));
+  tick.expires_after(
+      std::min<std::chrono::milliseconds>(config.dialInterval, std::chrono::milliseconds(200)));
   tick.async_wait([this](boost::system::error_code ec) {
     if (!ec) onTick();
   });
@@ -473,10 +530,12 @@ void Host::Impl::onEstablished(const std::shared_ptr<Connection>& c) {
     } catch (const std::exception&) {
     }
   }
-  log("peer " + std::to_string(c->id) + " connected: " + toHex(c->remote.nodeId, false).substr(0, 16) + "… " +
+  log("peer " + std::to_string(c->id) +
+      " connected: " + toHex(c->remote.nodeId, false).substr(0, 16) + "… " +
       (c->outbound ? "to " : "from ") + c->remoteEndpoint);
   publishPeers();
-  if (config.pex && c->outbound) c->send(std::make_shared<const Bytes>(frame(Kind::PexRequest, {})));
+  if (config.pex && c->outbound)
+    c->send(std::make_shared<const Bytes>(frame(Kind::PexRequest, {})));
   if (onPeer) onPeer(c->id, true);
 }
 
@@ -524,7 +583,8 @@ void Host::Impl::onFrame(Connection& c, Kind kind, Bytes&& payload) {
       auto addrs = decodePexAddrs(payload);  // throws on malformed input: the peer is banned
       if (!config.pex) return;
       for (auto& a : addrs) {
-        if (a.nodeId == nodeId || book.count(a.nodeId) || book.size() >= config.maxAddressBook) continue;
+        if (a.nodeId == nodeId || book.count(a.nodeId) || book.size() >= config.maxAddressBook)
+          continue;
         book[a.nodeId] = BookEntry{a, 0, false, Clock::now()};
       }
       return;
@@ -535,7 +595,10 @@ void Host::Impl::onFrame(Connection& c, Kind kind, Bytes&& payload) {
   // Votes always reach the engine: it drops votes for a height it has not reached yet (a node
   // still syncing), so remembering them here would refuse their re-gossip later and can stall a
   // quorum. The machine ignores duplicates and relays only votes it added, so none circle.
-  if (isGossip(kind) && kind != Kind::Vote && !seen.insert(gossipHash(kind, payload))) {
+  // Transaction batches are not remembered either: relayed batches are cut differently at each
+  // node, so the pool's hash check is what drops repeats.
+  if (isGossip(kind) && kind != Kind::Vote && kind != Kind::Tx &&
+      !seen.insert(gossipHash(kind, payload))) {
     count([](HostStats& s) { ++s.gossipDuplicates; });
     return;
   }
@@ -553,8 +616,8 @@ void Host::Impl::ban(const Bytes& id, const std::string& reason) {
       it = it->second <= Clock::now() ? banSnapshot.erase(it) : std::next(it);
     banSnapshot[id] = until;
   }
-  log("banned " + toHex(id, false).substr(0, 16) + "… for " + std::to_string(config.banDuration.count()) +
-      " ms: " + reason);
+  log("banned " + toHex(id, false).substr(0, 16) + "… for " +
+      std::to_string(config.banDuration.count()) + " ms: " + reason);
   // Drop any other connection the banned node holds.
   std::vector<std::shared_ptr<Connection>> victims;
   for (const auto& [pid, c] : conns)
@@ -563,7 +626,7 @@ void Host::Impl::ban(const Bytes& id, const std::string& reason) {
 }
 
 void Host::Impl::broadcastFrame(Kind kind, Bytes&& payload, std::optional<PeerId> except) {
-  if (isGossip(kind)) seen.insert(gossipHash(kind, payload));
+  if (isGossip(kind) && kind != Kind::Tx) seen.insert(gossipHash(kind, payload));
   auto f = std::make_shared<const Bytes>(frame(kind, payload));
   std::vector<std::shared_ptr<Connection>> targets;
   for (const auto& [id, c] : conns)
@@ -593,7 +656,8 @@ void Host::Impl::closeAll() {
 // ------------------------------------------------------------------------------------ Host
 
 Host::Host(HostConfig config) : impl_(std::make_shared<Impl>(std::move(config))) {
-  if (!isValidSecretKey(impl_->config.nodeKey)) throw std::invalid_argument("p2p: invalid node key");
+  if (!isValidSecretKey(impl_->config.nodeKey))
+    throw std::invalid_argument("p2p: invalid node key");
   nodeId_ = nodeIdOf(impl_->config.nodeKey);
   impl_->nodeId = nodeId_;
   for (const auto& text : impl_->config.persistentPeers) {
@@ -603,10 +667,16 @@ Host::Host(HostConfig config) : impl_(std::make_shared<Impl>(std::move(config)))
   }
 }
 
-Host::~Host() { stop(); }
+Host::~Host() {
+  stop();
+}
 
-void Host::setMessageHandler(MessageHandler handler) { impl_->onMessage = std::move(handler); }
-void Host::setPeerHandler(PeerHandler handler) { impl_->onPeer = std::move(handler); }
+void Host::setMessageHandler(MessageHandler handler) {
+  impl_->onMessage = std::move(handler);
+}
+void Host::setPeerHandler(PeerHandler handler) {
+  impl_->onPeer = std::move(handler);
+}
 
 void Host::start() {
   if (impl_->thread.joinable()) return;
@@ -628,7 +698,9 @@ void Host::stop() {
   impl->thread.join();
 }
 
-uint16_t Host::port() const { return impl_->boundPort.load(); }
+uint16_t Host::port() const {
+  return impl_->boundPort.load();
+}
 
 std::vector<PeerInfo> Host::peers() const {
   std::lock_guard lock(impl_->snapshotMutex);
@@ -661,7 +733,8 @@ void Host::broadcast(bft::Channel channel, Bytes payload, std::optional<PeerId> 
 void Host::send(PeerId peer, bft::Channel channel, Bytes payload) {
   Impl* impl = impl_.get();
   asio::post(impl->io, [impl, peer, channel, payload = std::move(payload)] {
-    if (auto c = impl->established(peer)) c->send(std::make_shared<const Bytes>(frame(Kind(uint8_t(channel)), payload)));
+    if (auto c = impl->established(peer))
+      c->send(std::make_shared<const Bytes>(frame(Kind(uint8_t(channel)), payload)));
   });
 }
 

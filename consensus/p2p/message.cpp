@@ -31,7 +31,7 @@ std::optional<uint32_t> maxPayload(uint8_t kind) {
     case Kind::PexRequest: return 0;
     case Kind::PexAddrs: return 64 * 1024;
     case Kind::Ping: return 0;
-    case Kind::Tx: return uint32_t(kMaxTxSize + 64);
+    case Kind::Tx: return uint32_t(bft::kMaxTxBatchBytes);
     case Kind::Proposal: return uint32_t(bft::kMaxBlockMessageBytes);
     case Kind::Vote: return 512;
     case Kind::Evidence: return 1024;

@@ -1,16 +1,18 @@
 // Four BftEngines over an in-memory network, each with its own chain store: blocks carry the
 // parent's commit and double-sign evidence, their facts reach the modules identically on every
 // node, a forged fact is refused, and the validator set follows the state from one height on.
+#include "consensus/bft_engine.hpp"
+
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <mutex>
 #include <set>
 #include <thread>
 
 #include "chain/rlp.hpp"
-#include "consensus/bft_engine.hpp"
 #include "consensus/vote.hpp"
 #include "tests/unit/chain/test_ledger.hpp"
 #include "tests/unit/state/helpers.hpp"
@@ -25,7 +27,9 @@ namespace {
 constexpr uint64_t kChain = 77;
 constexpr std::size_t kNodes = 4;
 
-Hash32 key(std::size_t i) { return keccak256("bft engine test validator " + std::to_string(i)); }
+Hash32 key(std::size_t i) {
+  return keccak256("bft engine test validator " + std::to_string(i));
+}
 
 // Records each block's consensus facts in state, and from height `dropAt` on names a validator
 // set without validator 3 (what staking would do when it leaves the active set).
@@ -95,10 +99,13 @@ class Link final : public PeerNetwork {
  public:
   Link(Net& net, std::size_t self) : net_(net), self_(self) {}
   void broadcast(Channel c, Bytes payload, std::optional<PeerId> except) override {
+    if (c == Channel::Tx) ++txFrames;
     for (std::size_t i = 0; i < kNodes; ++i)
       if (i != self_ && (!except || *except != PeerId(i))) net_.deliver(self_, i, c, payload);
   }
-  void send(PeerId peer, Channel c, Bytes payload) override { net_.deliver(self_, std::size_t(peer), c, payload); }
+  void send(PeerId peer, Channel c, Bytes payload) override {
+    net_.deliver(self_, std::size_t(peer), c, payload);
+  }
   void punish(PeerId peer, std::string reason) override {
     std::lock_guard lock(mutex);
     punished.push_back(std::to_string(peer) + ": " + reason);
@@ -106,6 +113,7 @@ class Link final : public PeerNetwork {
   std::size_t peerCount() const override { return kNodes - 1; }
   std::mutex mutex;
   std::vector<std::string> punished;
+  std::atomic<int> txFrames{0};
 
  private:
   Net& net_;
@@ -128,6 +136,8 @@ void build(Net& net, bool dynamicSet) {
     n->chain = std::make_unique<ChainStore>(n->dir.path());
     EmptyState empty;
     Overlay state(empty);
+    for (uint32_t k = 1; k <= 3; ++k)  // accounts for the transaction tests
+      TestLedger::write(state, addressOfSecret(test::secretKey(k)), {0, U256(1'000'000'000'000)});
     BlockHeader h;
     h.gasLimit = n->params.blockGasLimit;
     h.baseFeePerGas = 1;
@@ -154,7 +164,8 @@ void build(Net& net, bool dynamicSet) {
         }
         return v;
       };
-    n->engine = std::make_unique<BftEngine>(*n->chain, *n->executor, *n->pool, *n->link, std::move(o));
+    n->engine =
+        std::make_unique<BftEngine>(*n->chain, *n->executor, *n->pool, *n->link, std::move(o));
     net.nodes.push_back(std::move(n));
   }
 }
@@ -236,7 +247,8 @@ TEST_CASE("bft engine: blocks carry the parent commit and evidence; facts agree 
       CHECK(b0.consensus.parentSigners->size() >= 3);  // > 2/3 of four equal powers
     }
     const Hash32 ch = b0.consensus.hash();
-    CHECK(b0.header.extraData == (b0.consensus.empty() ? Bytes{} : Bytes(ch.data(), ch.data() + 32)));
+    CHECK(b0.header.extraData ==
+          (b0.consensus.empty() ? Bytes{} : Bytes(ch.data(), ch.data() + 32)));
     for (auto& n : net.nodes) {
       CHECK(n->chain->header(h)->hash() == b0.header.hash());
       CHECK(*n->chain->state()->get(FactsModule::factsKey(h)) ==
@@ -272,10 +284,11 @@ TEST_CASE("bft engine: consensus facts must follow from their proofs") {
   d = good;
   d.parentSigners.reset();
   refused(d, "no commit of its parent");
-  refused(good, "another block", 4);                                     // not the parent's commit
+  refused(good, "another block", 4);  // not the parent's commit
   CHECK(checkConsensusData(kChain, 3, chain.header(1)->hash(), set, good).has_value());
   std::vector<Validator> strangers;  // a commit by the wrong validator set
-  for (std::size_t i = 4; i < 8; ++i) strangers.push_back(Validator{addressOfSecret(key(i)), 10, 0});
+  for (std::size_t i = 4; i < 8; ++i)
+    strangers.push_back(Validator{addressOfSecret(key(i)), 10, 0});
   auto r = checkConsensusData(kChain, 3, parent, ValidatorSet(strangers), good);
   REQUIRE(r.has_value());
   CHECK(r->find("parent commit:") != std::string::npos);
@@ -339,4 +352,77 @@ TEST_CASE("bft engine: the validator set follows the state from the height it na
     // The parent commits count only the three remaining validators.
     for (const Address& a : *b.consensus.parentSigners) CHECK(a != addressOfSecret(key(3)));
   }
+}
+
+TEST_CASE(
+    "bft engine: transactions are gossiped in batches; a malformed batch punishes its sender") {
+  Net net;
+  build(net, false);
+  for (auto& n : net.nodes) n->engine->start();
+  REQUIRE(waitFor([&] { return minHeight(net) >= 2; }));
+
+  auto transfer = [](uint32_t keyNo, uint64_t nonce) {
+    Transaction t;
+    t.type = Transaction::Type::DynamicFee;
+    t.chainId = kChain;
+    t.nonce = nonce;
+    t.maxPriorityFeePerGas = 1;
+    t.maxFeePerGas = 10;
+    t.gasLimit = 21000;
+    t.to = Address::fromU64(0xbeef);
+    t.value = 1;
+    t.sign(test::secretKey(keyNo));
+    return t;
+  };
+  auto batch = [](const std::vector<Bytes>& raws) {
+    rlp::Encoder e;
+    auto l = e.beginList();
+    for (const Bytes& r : raws) e.bytes(r);
+    e.endList(l);
+    return e.take();
+  };
+  // 30 transfers of one sender, one of them twice, and one with a broken signature (refused by
+  // the pool like any invalid transaction, which is not an offence of the relaying peer).
+  std::vector<Bytes> raws;
+  for (uint64_t n = 0; n < 30; ++n) raws.push_back(transfer(1, n).raw);
+  raws.push_back(raws[3]);
+  Transaction broken = transfer(2, 0);
+  broken.s = 0;  // out of range: recovery fails
+  raws.push_back(broken.encode());
+  net.nodes[0]->engine->receive(PeerId(9), Channel::Tx, batch(raws));
+
+  const Address sender = addressOfSecret(test::secretKey(1));
+  REQUIRE(waitFor([&] {
+    for (auto& n : net.nodes)
+      if (TestLedger::read(*n->chain->state(), sender).nonce != 30) return false;
+    return true;
+  }));
+  for (auto& n : net.nodes) {
+    CHECK(TestLedger::read(*n->chain->state(), addressOfSecret(test::secretKey(2))).nonce == 0);
+    CHECK(TestLedger::read(*n->chain->state(), Address::fromU64(0xbeef)).balance == 30);
+  }
+  // Node 0 relayed what it admitted as one batch; nobody relays a batch with nothing new.
+  CHECK(static_cast<Link&>(*net.nodes[0]->link).txFrames == 1);
+  {
+    auto& l0 = static_cast<Link&>(*net.nodes[0]->link);
+    std::lock_guard lock(l0.mutex);
+    CHECK(l0.punished.empty());  // a refused transaction is not the relaying peer's offence
+  }
+  for (std::size_t i = 1; i < kNodes; ++i)
+    CHECK(static_cast<Link&>(*net.nodes[i]->link).txFrames <= 1);
+
+  // Not a list, an empty batch, an item that is not a transaction: the sending peer is punished.
+  auto& l1 = static_cast<Link&>(*net.nodes[1]->link);
+  net.nodes[1]->engine->receive(PeerId(5), Channel::Tx, Bytes{0x82, 0x01, 0x02});
+  net.nodes[1]->engine->receive(PeerId(6), Channel::Tx, batch({}));
+  net.nodes[1]->engine->receive(PeerId(7), Channel::Tx, batch({toBytes("not a transaction")}));
+  REQUIRE(waitFor([&] {
+    std::lock_guard lock(l1.mutex);
+    return l1.punished.size() >= 3;
+  }));
+  stopAll(net);
+  std::lock_guard lock(l1.mutex);
+  REQUIRE(l1.punished.size() == 3);
+  for (const std::string& why : l1.punished)
+    CHECK(why.find("malformed message") != std::string::npos);
 }

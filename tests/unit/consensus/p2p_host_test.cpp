@@ -2,10 +2,9 @@
 // and bans, deduplicated gossip across a ring, peer exchange and persistent-peer redial.
 #include <doctest/doctest.h>
 
-#include <boost/asio.hpp>
-
 #include <array>
 #include <atomic>
+#include <boost/asio.hpp>
 #include <chrono>
 #include <map>
 #include <mutex>
@@ -21,8 +20,12 @@ namespace {
 
 constexpr uint64_t kChainId = 7357;
 
-Hash32 testKey(int i) { return keccak256("p2p test node key " + std::to_string(i)); }
-Hash32 genesisHash() { return keccak256(std::string_view("p2p test genesis")); }
+Hash32 testKey(int i) {
+  return keccak256("p2p test node key " + std::to_string(i));
+}
+Hash32 genesisHash() {
+  return keccak256(std::string_view("p2p test genesis"));
+}
 
 HostConfig fastConfig(int keyIndex) {
   HostConfig c;
@@ -36,7 +39,9 @@ HostConfig fastConfig(int keyIndex) {
   return c;
 }
 
-std::string addressOf(const Host& h) { return h.nodeIdHex() + "@127.0.0.1:" + std::to_string(h.port()); }
+std::string addressOf(const Host& h) {
+  return h.nodeIdHex() + "@127.0.0.1:" + std::to_string(h.port());
+}
 
 template <typename Pred>
 bool waitUntil(Pred pred, std::chrono::milliseconds timeout = 5000ms) {
@@ -59,14 +64,16 @@ struct Receiver {
 };
 
 void attach(Host& host, Receiver& receiver, bool relay) {
-  host.setMessageHandler([&host, &receiver, relay](PeerId from, bft::Channel channel, Bytes payload) {
-    {
-      std::lock_guard lock(receiver.mutex);
-      ++receiver.deliveries[payload];
-    }
-    // Like the engine, relay only gossip: point-to-point messages (status) would circle forever.
-    if (relay && isGossip(Kind(uint8_t(channel)))) host.broadcast(channel, payload, from);
-  });
+  host.setMessageHandler(
+      [&host, &receiver, relay](PeerId from, bft::Channel channel, Bytes payload) {
+        {
+          std::lock_guard lock(receiver.mutex);
+          ++receiver.deliveries[payload];
+        }
+        // Like the engine, relay only gossip: point-to-point messages (status) would circle
+        // forever.
+        if (relay && isGossip(Kind(uint8_t(channel)))) host.broadcast(channel, payload, from);
+      });
 }
 
 }  // namespace
@@ -87,7 +94,8 @@ TEST_CASE("p2p messages: hello, auth and peer addresses round-trip") {
   Signature sig = decodeAuth(encodeAuth(signHash(digest, testKey(1))));
   CHECK(verifyAuth(digest, sig, h.nodeId));
   CHECK_FALSE(verifyAuth(digest, sig, nodeIdOf(testKey(2))));  // another key's id
-  CHECK_FALSE(verifyAuth(authHash(kChainId + 1, genesisHash(), h.challenge, h.nodeId), sig, h.nodeId));
+  CHECK_FALSE(
+      verifyAuth(authHash(kChainId + 1, genesisHash(), h.challenge, h.nodeId), sig, h.nodeId));
 
   PeerAddress a = parsePeerAddress(toHex(h.nodeId, false) + "@127.0.0.1:26656");
   CHECK(a.host == "127.0.0.1");
@@ -125,12 +133,15 @@ TEST_CASE("p2p handshake: another chain id or genesis is refused") {
     Host a(fastConfig(1));
     a.start();
     auto bc = fastConfig(2);
-    if (variant == 0) bc.chainId = kChainId + 1;
-    else bc.genesisHash = keccak256(std::string_view("another genesis"));
+    if (variant == 0)
+      bc.chainId = kChainId + 1;
+    else
+      bc.genesisHash = keccak256(std::string_view("another genesis"));
     bc.persistentPeers = {addressOf(a)};
     Host b(bc);
     b.start();
-    REQUIRE(waitUntil([&] { return a.stats().handshakeFailures > 0 && b.stats().handshakeFailures > 0; }));
+    REQUIRE(waitUntil(
+        [&] { return a.stats().handshakeFailures > 0 && b.stats().handshakeFailures > 0; }));
     std::this_thread::sleep_for(300ms);
     CHECK(a.peerCount() == 0);
     CHECK(b.peerCount() == 0);
@@ -142,7 +153,8 @@ TEST_CASE("p2p handshake: a configured node id must match") {
   Host a(fastConfig(1));
   a.start();
   auto bc = fastConfig(2);
-  bc.persistentPeers = {toHex(nodeIdOf(testKey(9)), false) + "@127.0.0.1:" + std::to_string(a.port())};
+  bc.persistentPeers = {toHex(nodeIdOf(testKey(9)), false) +
+                        "@127.0.0.1:" + std::to_string(a.port())};
   Host b(bc);
   b.start();
   REQUIRE(waitUntil([&] { return b.stats().handshakeFailures > 0; }));
@@ -161,8 +173,8 @@ TEST_CASE("p2p limits: an oversized frame disconnects and bans the sender") {
 
   // A vote frame header announcing one byte more than a vote may have.
   uint32_t tooLong = *maxPayload(uint8_t(Kind::Vote)) + 1;
-  Bytes header{uint8_t(tooLong >> 24), uint8_t(tooLong >> 16), uint8_t(tooLong >> 8), uint8_t(tooLong),
-               uint8_t(Kind::Vote)};
+  Bytes header{uint8_t(tooLong >> 24), uint8_t(tooLong >> 16), uint8_t(tooLong >> 8),
+               uint8_t(tooLong), uint8_t(Kind::Vote)};
   b.sendFrameForTest(b.peers()[0].id, header);
   REQUIRE(waitUntil([&] { return a.peerCount() == 0; }));
   CHECK(a.isBanned(b.nodeId()));
@@ -219,7 +231,8 @@ TEST_CASE("p2p gossip: a message reaches each node of a ring exactly once") {
     c.pex = false;
     c.listenAddr = "127.0.0.1:" + std::to_string(ports[i]);
     int next = (i + 1) % n;
-    c.persistentPeers = {toHex(nodeIdOf(testKey(10 + next)), false) + "@127.0.0.1:" + std::to_string(ports[next])};
+    c.persistentPeers = {toHex(nodeIdOf(testKey(10 + next)), false) +
+                         "@127.0.0.1:" + std::to_string(ports[next])};
     hosts.push_back(std::make_unique<Host>(c));
   }
   for (int i = 0; i < n; ++i) {
@@ -232,8 +245,9 @@ TEST_CASE("p2p gossip: a message reaches each node of a ring exactly once") {
     return true;
   }));
 
-  Bytes tx = toBytes("a transaction travelling the ring");
-  hosts[0]->broadcast(bft::Channel::Tx, tx, std::nullopt);
+  // Proposals are deduplicated by content (transaction batches are not: the pool does it).
+  Bytes tx = toBytes("a proposal travelling the ring");
+  hosts[0]->broadcast(bft::Channel::Proposal, tx, std::nullopt);
   REQUIRE(waitUntil([&] {
     for (int i = 1; i < n; ++i)
       if (receivers[i].count(tx) == 0) return false;
