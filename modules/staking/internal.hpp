@@ -6,6 +6,7 @@
 //   d/<validator 20><delegator 20>         RLP [shares, debt, debtRem, owed]
 //   u/<delegator 20><id 8>                 RLP [validator, amount, completionTime, height]
 //   q/<completionTime 8><id 8>             delegator 20 (maturity index read by endBlock)
+//   uv/<validator 20><id 8>                delegator 20 (a validator's entries, read by slashes)
 //   nextid                                 8-byte next unbonding id
 //   w/<validator 20>                       RLP [size, tracked, next index, missed, bitmap]
 //   ds/<validator 20><height 8>            evidence already handled
@@ -36,6 +37,12 @@ inline Bytes unbondingPrefix(const Address& d) { return modutil::key("staking/u/
 inline Bytes unbondingKey(const Address& d, uint64_t id) {
   return modutil::key("staking/u/", {d.view(), be64(id)});
 }
+inline Bytes validatorUnbondingPrefix(const Address& v) {
+  return modutil::key("staking/uv/", {v.view()});
+}
+inline Bytes validatorUnbondingKey(const Address& v, uint64_t id) {
+  return modutil::key("staking/uv/", {v.view(), be64(id)});
+}
 inline constexpr std::string_view kQueuePrefix = "staking/q/";
 inline Bytes queueKey(uint64_t completion, uint64_t id) {
   return modutil::key(kQueuePrefix, {be64(completion), be64(id)});
@@ -60,6 +67,8 @@ Bytes encodeValidator(const Validator& v);
 Validator decodeValidator(const Address& a, BytesView raw);
 Bytes encodeDelegation(const Delegation& d);
 Delegation decodeDelegation(BytesView raw);
+Bytes encodeUnbonding(const Unbonding& u);  // the id is the key's, not in the value
+Unbonding decodeUnbonding(uint64_t id, BytesView raw);
 Bytes encodeActiveSet(const ActiveSet& s);
 ActiveSet decodeActiveSet(BytesView raw);
 ActiveSet readSet(const StateReader& state, BytesView key);
@@ -116,8 +125,13 @@ void resetDebt(const Validator& v, Delegation& del);
 // Credits `amount` to the delegators of `v` through the accumulator; the rounding dust goes to
 // the community pool. Returns the dust. `v` must have shares.
 U256 creditDelegators(Env& env, Validator& v, const U256& amount);
-// Slashes `bps` of v's tokens to the community pool; emits Slashed. Returns the amount.
-U256 slash(Env& env, Validator& v, uint64_t bps, std::string_view reason);
+// Slashes `bps` of v's tokens to the community pool and emits Slashed; then cuts `bps` of every
+// unbonding entry from v that started at or after `infractionHeight` and has not matured
+// (completion time > block time), each rounded down, also to the community pool, emitting
+// UnbondingSlashed per entry cut (Cosmos SDK x/staking Slash + SlashUnbondingDelegation).
+// Returns the total taken (bonded + unbonding). The caller stores v.
+U256 slash(Env& env, Validator& v, uint64_t bps, uint64_t infractionHeight,
+           std::string_view reason);
 // After a change that left `v` with no shares: sweeps its leftover tokens and reward pool (dust
 // nobody owns any more) to the community pool.
 void sweepIfEmpty(Env& env, Validator& v);

@@ -56,12 +56,50 @@ U256 creditDelegators(Env&, Validator& v, const U256& amount) {
   return amount - credited;
 }
 
-U256 slash(Env& env, Validator& v, uint64_t bps, std::string_view reason) {
+U256 slash(Env& env, Validator& v, uint64_t bps, uint64_t infractionHeight,
+           std::string_view reason) {
   const U256 amount = v.tokens * bps / kBps;
   v.tokens -= amount;
   env.toCommunityPool(amount);
   env.emit("Slashed(address,uint256,string)", {v.address, amount, std::string(reason)});
-  return amount;
+
+  // Unbonding entries: the stake was still bonded when the infraction happened if the entry
+  // started at or after it. Matured entries (paid in this block's endBlock or earlier) are not.
+  struct Entry {
+    Bytes indexKey;
+    uint64_t id;
+    Address delegator;
+  };
+  std::vector<Entry> entries;  // collected first: the overlay is written below
+  const Bytes prefix = validatorUnbondingPrefix(v.address);
+  env.state.scan(prefix, [&](BytesView k, BytesView d) {
+    entries.push_back({Bytes(k.begin(), k.end()), modutil::readBe64(k.subspan(prefix.size())),
+                       Address::fromView(d)});
+    return true;
+  });
+  U256 unbondingTotal = 0;
+  for (const Entry& e : entries) {
+    const Bytes key = unbondingKey(e.delegator, e.id);
+    auto raw = env.state.get(key);
+    if (!raw) throw std::runtime_error("unbonding index names a missing entry");
+    Unbonding u = decodeUnbonding(e.id, *raw);
+    if (u.height < infractionHeight || u.completionTime <= env.block.timestamp) continue;
+    const U256 cut = u.amount * bps / kBps;
+    if (cut == 0) continue;
+    u.amount -= cut;
+    unbondingTotal += cut;
+    if (u.amount == 0) {  // a 100 % slash: nothing left to pay out
+      env.erase(key);
+      env.erase(queueKey(u.completionTime, u.id));
+      env.erase(e.indexKey);
+    } else {
+      env.put(key, encodeUnbonding(u));
+    }
+    env.emit("UnbondingSlashed(address,address,uint256,uint256,string)",
+             {e.delegator, v.address, cut, u.completionTime, std::string(reason)});
+  }
+  env.toCommunityPool(unbondingTotal);
+  return amount + unbondingTotal;
 }
 
 void sweepIfEmpty(Env& env, Validator& v) {
@@ -80,7 +118,7 @@ void handleDoubleSigns(Env& env, const Params& p) {
     env.put(key, Bytes{1});
     Validator v = *found;
     if (v.tombstoned) continue;  // punished once for good
-    slash(env, v, p.doubleSignSlashBps, "double sign");
+    slash(env, v, p.doubleSignSlashBps, ds.height, "double sign");
     v.tombstoned = true;
     v.jailed = true;
     v.jailedUntil = std::numeric_limits<uint64_t>::max();
@@ -145,7 +183,7 @@ void trackDowntime(Env& env, const Params& p, const ActiveSet& parentSet) {
     w.tracked = std::min(w.tracked + 1, size);
     if (w.tracked >= size && size - w.missed < p.minSignedPerWindow) {
       Validator v = *found;
-      slash(env, v, p.downtimeSlashBps, "downtime");
+      slash(env, v, p.downtimeSlashBps, env.block.number, "downtime");
       v.jailed = true;
       v.jailedUntil = env.block.timestamp + p.downtimeJailSeconds;
       storeValidator(env, v);
@@ -250,13 +288,12 @@ void completeUnbondings(Env& env) {
     const Bytes key = unbondingKey(d.delegator, d.id);
     auto raw = env.state.get(key);
     if (!raw) throw std::runtime_error("unbonding queue names a missing entry");
-    auto it = rlp::decode(*raw).items();
-    const Address validatorAddr = Address::fromView(it.at(0).bytes());
-    const U256 amount = it.at(1).toU256();
+    const Unbonding u = decodeUnbonding(d.id, *raw);
     env.erase(key);
     env.erase(d.queueKey);
-    env.transfer(kStakingAddress, d.delegator, amount);
-    env.emit("UnbondingCompleted(address,address,uint256)", {d.delegator, validatorAddr, amount});
+    env.erase(validatorUnbondingKey(u.validator, d.id));
+    env.transfer(kStakingAddress, d.delegator, u.amount);
+    env.emit("UnbondingCompleted(address,address,uint256)", {d.delegator, u.validator, u.amount});
   }
 }
 

@@ -57,6 +57,22 @@ Delegation decodeDelegation(BytesView raw) {
   return Delegation{it[0].toU256(), it[1].toU256(), it[2].toU256(), it[3].toU256()};
 }
 
+Bytes encodeUnbonding(const Unbonding& u) {
+  rlp::Encoder e;
+  auto m = e.beginList();
+  e.bytes(u.validator.view()).uint(u.amount).uint(u.completionTime).uint(u.height);
+  e.endList(m);
+  return e.take();
+}
+
+Unbonding decodeUnbonding(uint64_t id, BytesView raw) {
+  auto it = rlp::decode(raw).items();
+  if (it.size() != 4 || it[0].bytes().size() != 20)
+    throw std::runtime_error("corrupt unbonding record");
+  return Unbonding{id, Address::fromView(it[0].bytes()), it[1].toU256(), it[2].toU64(),
+                   it[3].toU64()};
+}
+
 Bytes encodeActiveSet(const ActiveSet& s) {
   rlp::Encoder e;
   auto m = e.beginList();
@@ -178,11 +194,7 @@ std::vector<Unbonding> unbondings(const StateReader& state, const Address& deleg
   std::vector<Unbonding> out;
   Bytes prefix = unbondingPrefix(delegator);
   state.scan(prefix, [&](BytesView k, BytesView raw) {
-    auto it = rlp::decode(raw).items();
-    if (it.size() != 4) throw std::runtime_error("corrupt unbonding record");
-    out.push_back(Unbonding{modutil::readBe64(k.subspan(prefix.size())),
-                            Address::fromView(it[0].bytes()), it[1].toU256(), it[2].toU64(),
-                            it[3].toU64()});
+    out.push_back(decodeUnbonding(modutil::readBe64(k.subspan(prefix.size())), raw));
     return true;
   });
   return out;
@@ -309,12 +321,11 @@ abi::ValueList undelegate(CallContext& ctx, const Address& target, const U256& a
   auto rawId = env.state.get(kNextIdKey);
   const uint64_t id = rawId ? modutil::readBe64(*rawId) : 0;
   env.put(kNextIdKey, be64(id + 1));
-  rlp::Encoder e;
-  auto m = e.beginList();
-  e.bytes(target.view()).uint(amount).uint(completion).uint(ctx.block.number);
-  e.endList(m);
-  env.put(unbondingKey(ctx.sender, id), e.out());
-  env.put(queueKey(completion, id), Bytes(ctx.sender.bytes.begin(), ctx.sender.bytes.end()));
+  const Bytes delegatorBytes(ctx.sender.bytes.begin(), ctx.sender.bytes.end());
+  env.put(unbondingKey(ctx.sender, id),
+          encodeUnbonding(Unbonding{id, target, amount, completion, ctx.block.number}));
+  env.put(queueKey(completion, id), delegatorBytes);
+  env.put(validatorUnbondingKey(target, id), delegatorBytes);  // found by a later slash
   env.emit("Undelegated(address,address,uint256,uint256,uint256)",
            {ctx.sender, target, amount, shares, completion});
   return {completion};
@@ -477,6 +488,8 @@ std::vector<EventDecl> StakingModule::events() {
       event("Undelegated(address,address,uint256,uint256,uint256)", {true, true, false, false, false}),
       event("UnbondingCompleted(address,address,uint256)", {true, true, false}),
       event("Slashed(address,uint256,string)", {true, false, false}),
+      event("UnbondingSlashed(address,address,uint256,uint256,string)",
+            {true, true, false, false, false}),
       event("Jailed(address,uint256,string)", {true, false, false}),
       event("Unjailed(address)", {true}),
       event("Tombstoned(address,uint256)", {true, false}),

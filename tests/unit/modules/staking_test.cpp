@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <map>
 #include <sstream>
 
 #include <boost/json.hpp>
@@ -331,6 +332,154 @@ TEST_CASE("staking: double sign slashes 5 % once, tombstones, unjail refused, un
   CHECK(r.reason == "tombstoned");
   auto d = chain.send(3, kStakingAddress, "delegate(address)", {b}, units("1"));
   CHECK_FALSE(d.success);
+  CHECK(chain.balance(kStakingAddress) == stakingLiabilities(chain));
+}
+
+// The staking endBlock of the next block run on a scratch overlay (nothing kept): the harness
+// keeps no events of hooks, so this is how a test sees them.
+std::vector<Log> endBlockLogs(test::ModuleChain& c) {
+  Overlay scratch(c.state());
+  std::vector<Log> logs;
+  HookContext h{c.block(), c.modules(), scratch, logs};
+  StakingModule().endBlock(h);
+  return logs;
+}
+
+U256 unbondingAmount(test::ModuleChain& c, const Address& d) {
+  auto list = staking::unbondings(c.state(), d);
+  REQUIRE(list.size() == 1);
+  return list[0].amount;
+}
+
+TEST_CASE("staking: double sign at H cuts unbonding entries started at H or later, not matured") {
+  test::ModuleChain chain(test::kJan2024, 10,
+                          stakingGenesis({{1, "1000"}, {2, "1000"}, {9, "1000"}}));
+  const Address a = chain.addr(1), b = chain.addr(2), c = chain.addr(9);
+  const U256 genesisSupply = totalSupply(chain);
+  auto conserved = [&] {
+    CHECK(totalSupply(chain) == genesisSupply + staking::totalEmitted(chain.state()));
+    CHECK(chain.balance(kStakingAddress) == stakingLiabilities(chain));
+  };
+  for (std::size_t d : {3, 4, 5})
+    REQUIRE(chain.send(d, kStakingAddress, "delegate(address)", {b}, units("100")).success);
+  for (std::size_t d : {7, 8})
+    REQUIRE(chain.send(d, kStakingAddress, "delegate(address)", {c}, units("100")).success);
+  REQUIRE(chain.send(6, kStakingAddress, "delegate(address)", {a}, units("100")).success);
+  auto undelegate = [&](std::size_t d, const Address& v, const U256& amount) {
+    auto r = chain.send(d, kStakingAddress, "undelegate(address,uint256)", {v, amount});
+    REQUIRE_MESSAGE(r.success, r.reason);
+  };
+
+  // Validator b double-signs at H. An entry started before H is not cut; entries started at H
+  // and after are cut by 5 %, each rounded down; another validator's entry is not touched.
+  undelegate(3, b, units("40"));
+  chain.advance(5);
+  const uint64_t H = chain.block().number;
+  undelegate(4, b, units("30"));                     // at H
+  undelegate(5, b, units("50.000000000000000001"));  // after H
+  undelegate(6, a, units("25"));                     // after H, validator a
+  chain.advance(5);
+  chain.context().doubleSigns = {{b, H}};
+  const U256 bonded = tokensOf(chain, b);
+  const U256 cut4 = units("1.5");  // 5 % of 30
+  // 5 % of 50.000000000000000001 = 2.50000000000000000005, rounded down.
+  const U256 cut5 = units("2.5");
+  const U256 cutBonded = bonded * 500 / 10'000;
+  auto logs = endBlockLogs(chain);
+  auto slashed = chain.events(logs, kStakingAddress, "Slashed(address,uint256,string)");
+  REQUIRE(slashed.size() == 1);
+  CHECK(slashed[0][1].asUint() == cutBonded);
+  auto cuts = chain.events(logs, kStakingAddress,
+                           "UnbondingSlashed(address,address,uint256,uint256,string)");
+  REQUIRE(cuts.size() == 2);
+  std::map<Address, U256> byDelegator;
+  for (const auto& e : cuts) {
+    CHECK(e[1].asAddress() == b);
+    CHECK(e[3].asU64() ==
+          staking::unbondings(chain.state(), e[0].asAddress()).at(0).completionTime);
+    CHECK(e[4].asString() == "double sign");
+    byDelegator[e[0].asAddress()] = e[2].asUint();
+  }
+  CHECK(byDelegator == std::map<Address, U256>{{chain.addr(4), cut4}, {chain.addr(5), cut5}});
+  const U256 pool = chain.balance(kCommunityPool);
+  chain.mine();
+  chain.context().doubleSigns.clear();
+  CHECK(tokensOf(chain, b) == bonded - cutBonded);
+  CHECK(statusOf(chain, b) == "tombstoned");
+  CHECK(unbondingAmount(chain, chain.addr(3)) == units("40"));
+  CHECK(unbondingAmount(chain, chain.addr(4)) == units("30") - cut4);
+  CHECK(unbondingAmount(chain, chain.addr(5)) == units("50.000000000000000001") - cut5);
+  CHECK(unbondingAmount(chain, chain.addr(6)) == units("25"));
+  CHECK(chain.balance(kCommunityPool) - pool >= cutBonded + cut4 + cut5);  // plus its reward share
+  conserved();
+
+  // Validator c double-signs at H2. Its entry started at H2 and paid out before the evidence lands
+  // is not clawed back; one maturing in the very block that handles the evidence is paid in full.
+  const uint64_t H2 = chain.block().number;
+  const uint64_t t2 = chain.now();
+  undelegate(7, c, units("20"));  // at H2, matures at t2 + 21 d
+  chain.advance(86'400);
+  undelegate(8, c, units("10"));  // matures at t2 + 22 d
+  chain.setTime(t2 + kDays21);
+  const U256 before3 = chain.balance(chain.addr(3)), before4 = chain.balance(chain.addr(4)),
+             before5 = chain.balance(chain.addr(5)), before7 = chain.balance(chain.addr(7));
+  chain.mine();  // pays 7 (and 3, 4, 5, 6, started earlier)
+  CHECK(chain.balance(chain.addr(7)) == before7 + units("20"));
+  CHECK(staking::unbondings(chain.state(), chain.addr(7)).empty());
+  CHECK(chain.balance(chain.addr(3)) == before3 + units("40"));
+  CHECK(chain.balance(chain.addr(4)) == before4 + units("30") - cut4);
+  CHECK(chain.balance(chain.addr(5)) == before5 + units("50.000000000000000001") - cut5);
+  conserved();
+
+  chain.setTime(t2 + kDays21 + 86'400);
+  chain.context().doubleSigns = {{c, H2}};
+  logs = endBlockLogs(chain);
+  CHECK(chain.events(logs, kStakingAddress, "Slashed(address,uint256,string)").size() == 1);
+  CHECK(
+      chain
+          .events(logs, kStakingAddress, "UnbondingSlashed(address,address,uint256,uint256,string)")
+          .empty());
+  const U256 after7 = chain.balance(chain.addr(7)), before8 = chain.balance(chain.addr(8));
+  chain.mine();
+  chain.context().doubleSigns.clear();
+  CHECK(statusOf(chain, c) == "tombstoned");
+  CHECK(chain.balance(chain.addr(7)) == after7);
+  CHECK(chain.balance(chain.addr(8)) == before8 + units("10"));
+  // Every entry is paid: the per-validator index is empty too.
+  bool indexLeft = false;
+  chain.state().scan(asBytes("staking/uv/"),
+                     [&](BytesView, BytesView) { return !(indexLeft = true); });
+  CHECK_FALSE(indexLeft);
+  conserved();
+}
+
+TEST_CASE("staking: downtime cuts the entries started in the slashing block, not earlier ones") {
+  test::ModuleChain chain(test::kJan2024, 10,
+                          stakingGenesis({{1, "1000"}, {2, "200"}},
+                                         {{"signedBlocksWindow", 10}, {"minSignedPerWindow", 5}}));
+  const Address a = chain.addr(1), b = chain.addr(2);
+  REQUIRE(chain.send(3, kStakingAddress, "delegate(address)", {b}, units("100")).success);
+  REQUIRE(chain.send(4, kStakingAddress, "delegate(address)", {b}, units("100")).success);
+  chain.mine();
+  // b signs nothing; it is judged once 10 blocks are tracked (signed 0 < 5): at the 10th.
+  chain.context().parentSigners = std::vector<Address>{a};
+  for (int i = 0; i < 9; ++i) {
+    if (i == 3)
+      REQUIRE(
+          chain.send(3, kStakingAddress, "undelegate(address,uint256)", {b, units("40")}).success);
+    else
+      chain.mine();
+  }
+  CHECK_FALSE(validatorView(chain, b).at(6).asBool());
+  const U256 bonded = tokensOf(chain, b);
+  // The 10th tracked block slashes; an undelegation in that same block is cut (infraction height =
+  // the current height), the earlier one is not.
+  auto r = chain.send(4, kStakingAddress, "undelegate(address,uint256)", {b, units("33.33")});
+  REQUIRE_MESSAGE(r.success, r.reason);
+  CHECK(validatorView(chain, b).at(6).asBool());
+  CHECK(unbondingAmount(chain, chain.addr(3)) == units("40"));
+  CHECK(unbondingAmount(chain, chain.addr(4)) == units("33.33") - units("0.3333"));
+  CHECK(tokensOf(chain, b) == (bonded - units("33.33")) * 9'900 / 10'000);
   CHECK(chain.balance(kStakingAddress) == stakingLiabilities(chain));
 }
 
