@@ -82,8 +82,13 @@ static Log decodeLog(const rlp::Item& item) {
 Bytes Receipt::encode() const {
   rlp::Encoder e;
   auto m = e.beginList();
-  e.bytes(txHash).uint(uint64_t(type)).uint(uint64_t(success ? 1 : 0)).uint(gasUsed)
-      .uint(cumulativeGasUsed).uint(effectiveGasPrice).bytes(from);
+  e.bytes(blockEvents ? Hash32{} : txHash)
+      .uint(uint64_t(type))
+      .uint(uint64_t(success ? 1 : 0))
+      .uint(gasUsed)
+      .uint(cumulativeGasUsed)
+      .uint(effectiveGasPrice)
+      .bytes(from);
   if (to) e.bytes(*to); else e.bytes({});
   auto l = e.beginList();
   for (const Log& log : logs) encodeLog(e, log);
@@ -110,6 +115,29 @@ Receipt Receipt::decode(BytesView in) {
   auto out = f[10].bytes();
   r.output.assign(out.begin(), out.end());
   r.revertReason = std::string(asChars(f[11].bytes()));
+  r.blockEvents = r.txHash.isZero();  // no transaction hashes to zero
+  return r;
+}
+
+Hash32 blockEventsTxHash(uint64_t number, const Hash32& blockHash) {
+  static constexpr std::string_view kTag = "treasurenet-block-events";
+  uint8_t buf[kTag.size() + 8 + 32];
+  std::memcpy(buf, kTag.data(), kTag.size());
+  for (int i = 0; i < 8; ++i) buf[kTag.size() + i] = uint8_t(number >> (56 - 8 * i));
+  std::memcpy(buf + kTag.size() + 8, blockHash.data(), 32);
+  return keccak256(BytesView(buf, sizeof buf));
+}
+
+Receipt makeBlockEventsReceipt(std::vector<Log> logs, uint64_t blockGasUsed) {
+  Receipt r;
+  r.blockEvents = true;
+  r.type = 0;
+  r.success = true;
+  r.gasUsed = 0;
+  r.cumulativeGasUsed = blockGasUsed;
+  r.effectiveGasPrice = 0;
+  r.logs = std::move(logs);
+  for (const Log& l : r.logs) bloomAddLog(r.bloom, l);
   return r;
 }
 

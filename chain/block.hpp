@@ -47,10 +47,26 @@ struct Receipt {
   Bloom bloom;
   Bytes output;  // return data, or the revert payload when !success
   std::string revertReason;  // human-readable, empty on success
+  // The block-events receipt (makeBlockEventsReceipt): the logs of the block's begin/end-block
+  // hooks, after the transactions' receipts. Not encoded as a field: its encoding carries a zero
+  // txHash (the synthetic hash depends on the block hash, which commits to the receipts root), and
+  // decode() marks a receipt with a zero txHash as one.
+  bool blockEvents = false;
 
-  Bytes encode() const;  // RLP, everything above (the receipts root commits to it)
+  // RLP, everything above (the receipts root commits to it); a zero txHash when blockEvents.
+  Bytes encode() const;
   static Receipt decode(BytesView rlp);
 };
+
+// The transaction hash under which a block's hook events are served (receipt, logs), as Polygon
+// Bor's state-sync receipts: keccak256("treasurenet-block-events" ‖ be64(number) ‖ blockHash).
+// No transaction has it: eth_getTransactionByHash stays null.
+Hash32 blockEventsTxHash(uint64_t number, const Hash32& blockHash);
+
+// The block-events receipt of hook logs: status 1, type 0, gas used 0, effective gas price 0,
+// from the zero address, no `to`, cumulativeGasUsed = the block's gas used, the bloom of its logs.
+// Its txHash stays zero until the block hash is known (blockEventsTxHash).
+Receipt makeBlockEventsReceipt(std::vector<Log> logs, uint64_t blockGasUsed);
 
 // What BFT consensus puts in a block besides transactions (empty on the dev chain): the parent's
 // commit certificate and double-sign evidence, as proofs, and the facts that execution reads from

@@ -39,6 +39,13 @@ static BlockContext contextOnHead(const ChainStore& chain, const Executor& execu
   return ctx;
 }
 
+// Gives the block-events receipt, if any, its synthetic transaction hash: once the header is final.
+static void nameBlockEvents(SealedBlock& sealed) {
+  if (sealed.receipts.empty() || !sealed.receipts.back().blockEvents) return;
+  const BlockHeader& h = sealed.block.header;
+  sealed.receipts.back().txHash = blockEventsTxHash(h.number, h.hash());
+}
+
 static SealedBlock seal(const ChainStore& chain, const Executor& executor, const BlockContext& ctx,
                         const ConsensusData& consensus, BlockExecution&& exec) {
   SealedBlock out;
@@ -59,6 +66,10 @@ static SealedBlock seal(const ChainStore& chain, const Executor& executor, const
   out.block.transactions.reserve(exec.included.size());
   for (const auto& tx : exec.included) out.block.transactions.push_back(*tx);
   h.transactionsRoot = transactionsRoot(out.block.transactions);
+  // The hook events, if any, as one more receipt after the transactions' (a block without them
+  // has exactly its transactions' receipts, as before hook events were committed).
+  if (!exec.blockLogs.empty())
+    exec.receipts.push_back(makeBlockEventsReceipt(std::move(exec.blockLogs), exec.gasUsed));
   // Each receipt is encoded once: the same bytes are hashed here and stored at commit.
   out.receiptsRlp.reserve(exec.receipts.size());
   for (const Receipt& r : exec.receipts) out.receiptsRlp.push_back(r.encode());
@@ -68,6 +79,7 @@ static SealedBlock seal(const ChainStore& chain, const Executor& executor, const
   out.receipts = std::move(exec.receipts);
   out.changes = std::move(exec.changes);
   out.dropped = std::move(exec.dropped);
+  nameBlockEvents(out);
   return out;
 }
 
@@ -107,6 +119,7 @@ SealedBlock applyBlock(const ChainStore& chain, const Executor& executor, const 
   check(h.extraData == want.extraData, "extraData (consensus data hash)");
   got.block.header = want;
   got.block.commit = block.commit;
+  nameBlockEvents(got);  // the same header: the same hash, kept in step all the same
   return got;
 }
 

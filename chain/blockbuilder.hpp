@@ -9,6 +9,8 @@ namespace tn {
 
 struct SealedBlock {
   Block block;
+  // One per included transaction, then the block-events receipt when the hooks emitted events
+  // (Receipt::blockEvents, its txHash already the synthetic blockEventsTxHash).
   std::vector<Receipt> receipts;
   std::vector<Bytes> receiptsRlp;  // receipts[i].encode(), made once for the root and the store
   WriteSet changes;

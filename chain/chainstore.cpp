@@ -71,6 +71,9 @@ void ChainStore::commitBlock(const Block& block, const std::vector<Receipt>& rec
   Store::Batch batch = store_.batch();
   if (receiptsRlp && receiptsRlp->size() != receipts.size())
     throw std::logic_error("receipt encodings do not match the receipts");
+  for (std::size_t i = 0; i < receipts.size(); ++i)
+    if (receipts[i].blockEvents && (i != block.transactions.size() || i + 1 != receipts.size()))
+      throw std::logic_error("the block-events receipt must follow the transactions' receipts");
   writeBlock(batch, block, receipts, changes, std::move(update), receiptsRlp);
 }
 
@@ -109,6 +112,12 @@ void ChainStore::writeBlock(Store::Batch& batch, const Block& block,
   for (uint32_t i : order) {
     for (int s = 0; s < 4; ++s) loc[8 + s] = uint8_t(i >> (24 - 8 * s));
     batch.put(Column::txindex, block.transactions[i].hash, BytesView(loc, sizeof loc));
+  }
+  // The block-events receipt is found by its synthetic hash, at index = the transaction count.
+  if (!receipts.empty() && receipts.back().blockEvents) {
+    uint32_t i = uint32_t(block.transactions.size());
+    for (int s = 0; s < 4; ++s) loc[8 + s] = uint8_t(i >> (24 - 8 * s));
+    batch.put(Column::txindex, blockEventsTxHash(n, blockHash), BytesView(loc, sizeof loc));
   }
   std::set<Bytes, BytesLess> logKeys;
   for (const Receipt& r : receipts)
@@ -176,10 +185,22 @@ std::optional<uint64_t> ChainStore::numberOf(const Hash32& blockHash) const {
 }
 
 std::vector<Receipt> ChainStore::receipts(uint64_t number) const {
+  return readReceipts(number, nullptr);
+}
+
+std::vector<Receipt> ChainStore::readReceipts(uint64_t number, const Hash32* blockHash) const {
   std::vector<Receipt> out;
   auto v = store_.get(Column::receipts, be64(number));
   if (!v) return out;
   for (const auto& item : rlp::decode(*v).items()) out.push_back(Receipt::decode(item.bytes()));
+  // Stored as committed, with a zero txHash: name the block-events receipt by its block.
+  if (!out.empty() && out.back().blockEvents) {
+    if (blockHash) {
+      out.back().txHash = blockEventsTxHash(number, *blockHash);
+    } else if (auto h = header(number)) {
+      out.back().txHash = blockEventsTxHash(number, h->hash());
+    }
+  }
   return out;
 }
 
@@ -254,7 +275,7 @@ std::vector<LogEntry> ChainStore::logs(const LogFilter& f, const LogQueryLimits&
     if (!h) break;
     if (!candidates && h->logsBloom.isZero()) continue;
     Hash32 blockHash = h->hash();
-    auto rs = receipts(n);
+    auto rs = readReceipts(n, &blockHash);
     uint32_t logIndex = 0;
     for (uint32_t ti = 0; ti < rs.size(); ++ti) {
       for (const Log& l : rs[ti].logs) {

@@ -27,6 +27,8 @@ struct LogFilter {
   std::vector<std::vector<Hash32>> topics;        // per position; empty set: any
 };
 
+// A hook event's txHash is the block's blockEventsTxHash, its txIndex the block's transaction
+// count, and its logIndex continues after the transactions' logs.
 struct LogEntry {
   Log log;
   uint64_t blockNumber = 0;
@@ -58,6 +60,8 @@ class ChainStore {
   StateTree::Update prepareState(const WriteSet& changes) const { return tree_.prepare(changes); }
   // Commits block, receipts, indexes, state and the last_committed marker atomically.
   // `receiptsRlp`, when given, holds receipts[i].encode() (made once by the block builder).
+  // `receipts` may end with the block-events receipt (Receipt::blockEvents, right after the
+  // transactions' receipts): it is stored with them and indexed under blockEventsTxHash.
   void commitBlock(const Block& block, const std::vector<Receipt>& receipts, const WriteSet& changes,
                    StateTree::Update&& update, const std::vector<Bytes>* receiptsRlp = nullptr);
 
@@ -67,7 +71,11 @@ class ChainStore {
   std::optional<BlockHeader> header(uint64_t number) const;
   std::optional<Block> block(uint64_t number) const;
   std::optional<uint64_t> numberOf(const Hash32& blockHash) const;
+  // The block's receipts: one per transaction, then its block-events receipt if it has one
+  // (blockEvents set, txHash = blockEventsTxHash(number, block hash)).
   std::vector<Receipt> receipts(uint64_t number) const;
+  // Where a transaction is; also the block-events receipt's synthetic hash, whose index is the
+  // block's transaction count (past its last transaction: there is no such transaction).
   std::optional<TxLocation> txLocation(const Hash32& txHash) const;
   std::optional<boost::json::value> genesisJson() const;
 
@@ -83,6 +91,8 @@ class ChainStore {
 
  private:
   void loadHead();
+  // receipts(number); `blockHash` (when known) spares reading the header to name block events.
+  std::vector<Receipt> readReceipts(uint64_t number, const Hash32* blockHash) const;
   void writeBlock(Store::Batch& batch, const Block& block, const std::vector<Receipt>& receipts,
                   const WriteSet& changes, StateTree::Update&& update,
                   const std::vector<Bytes>* receiptsRlp = nullptr);

@@ -70,9 +70,8 @@ Executor::Outcome Executor::runMessage(Overlay& txState, const BlockContext& blo
   }
 }
 
-void Executor::runHooks(Overlay& state, const BlockContext& block, bool begin) const {
-  // Hook events are not part of any receipt; they are observable through module state.
-  std::vector<Log> logs;
+void Executor::runHooks(Overlay& state, const BlockContext& block, bool begin,
+                        std::vector<Log>& logs) const {
   for (const ModuleRegistry::Entry* e : modules_.ordered()) {
     HookContext ctx{block, modules_, state, logs};
     if (begin)
@@ -87,7 +86,7 @@ BlockExecution Executor::executeBlock(const StateReader& base, const BlockContex
                                       bool dropInvalid) const {
   BlockExecution out;
   Overlay blockState(base);
-  runHooks(blockState, block, true);
+  runHooks(blockState, block, true, out.blockLogs);
   const Ledger& ledger = modules_.ledger();
   out.receipts.reserve(txs.size());
   out.included.reserve(txs.size());
@@ -173,7 +172,8 @@ BlockExecution Executor::executeBlock(const StateReader& base, const BlockContex
     out.included.push_back(txp);
   }
 
-  runHooks(blockState, block, false);
+  runHooks(blockState, block, false, out.blockLogs);
+  for (const Log& l : out.blockLogs) bloomAddLog(out.bloom, l);
   out.changes = blockState.writes();
   return out;
 }

@@ -28,7 +28,11 @@ struct BlockExecution {
   // Transactions a proposer dropped as invalid at their turn, with the reason.
   std::vector<std::pair<std::shared_ptr<const Transaction>, std::string>> dropped;
   uint64_t gasUsed = 0;
-  Bloom bloom;
+  Bloom bloom;  // of every transaction log and every hook log
+  // The events of the begin-block hooks (module order), then those of the end-block hooks. They
+  // are consensus data: in `bloom`, and the block builder commits them in the receipts root as the
+  // block-events receipt after the transactions' receipts (chain/blockbuilder.cpp).
+  std::vector<Log> blockLogs;
 };
 
 struct CallRequest {
@@ -83,7 +87,9 @@ class Executor {
   Outcome runMessage(Overlay& txState, const BlockContext& block, const Address& from,
                      const std::optional<Address>& to, const U256& value, BytesView data,
                      uint64_t gasAvailable, std::vector<Log>& logs, bool readOnlyViews) const;
-  void runHooks(Overlay& state, const BlockContext& block, bool begin) const;
+  // Runs every module's begin- (or end-) block hook in module order, appending their events.
+  void runHooks(Overlay& state, const BlockContext& block, bool begin,
+                std::vector<Log>& logs) const;
 
   const ModuleRegistry& modules_;
   ChainParams params_;

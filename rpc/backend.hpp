@@ -163,9 +163,10 @@ class Backend {
   // Tags: "pending" may be answered with the latest block. Never called with Kind::Hash.
   virtual std::optional<BlockView> blockByNumber(const BlockTag& tag) const = 0;
   virtual std::optional<BlockView> blockByHash(const Hash32& hash) const = 0;
-  // Committed (with location) or pending in the mempool.
+  // Committed (with location) or pending in the mempool. Never a block-events hash.
   virtual std::optional<TxView> transaction(const Hash32& hash) const = 0;
-  // Committed transactions only.
+  // Committed transactions only, plus a block's block-events receipt by its synthetic hash
+  // (blockEventsTxHash; location.index = the block's transaction count).
   virtual std::optional<ReceiptView> receipt(const Hash32& hash) const = 0;
 
   // Account state at a block. The node keeps only the latest state: for an older block throw
@@ -207,6 +208,8 @@ class Backend {
 
 // Appends the logs of a committed block that match `criteria`, in block order, with their
 // context; stops once `out` holds `maxOut` entries. For subscriptions and Backend::logs.
+// `receipts` may end with the block-events receipt (its txHash already the synthetic one): its
+// logs (the hook events) come last, with transactionIndex = the block's transaction count.
 void appendBlockLogs(const Block& block, const Hash32& blockHash,
                      const std::vector<Receipt>& receipts, const LogCriteria& criteria,
                      std::vector<LogView>& out, std::size_t maxOut = SIZE_MAX);

@@ -39,8 +39,12 @@ std::optional<rpc::BlockView> NodeBackend::blockByHash(const Hash32& hash) const
   return view(*n);
 }
 
+// The indexes of a block are written with it, a moment before its state is published as the head:
+// a location above the head is not reported yet, so a client that sees a receipt can read its
+// block's state (eth_call, balances) at once.
 std::optional<rpc::TxView> NodeBackend::transaction(const Hash32& hash) const {
-  if (auto loc = chain_.txLocation(hash)) {
+  if (auto loc = chain_.txLocation(hash); loc && loc->blockNumber <= chain_.height()) {
+    // A block-events hash (index = the transaction count) has a receipt but no transaction.
     auto b = chain_.block(loc->blockNumber);
     if (!b || loc->index >= b->transactions.size()) return std::nullopt;
     rpc::TxView v;
@@ -52,9 +56,10 @@ std::optional<rpc::TxView> NodeBackend::transaction(const Hash32& hash) const {
   return std::nullopt;
 }
 
+// Also the block-events receipt of a block, by its synthetic hash (chain/block.hpp).
 std::optional<rpc::ReceiptView> NodeBackend::receipt(const Hash32& hash) const {
   auto loc = chain_.txLocation(hash);
-  if (!loc) return std::nullopt;
+  if (!loc || loc->blockNumber > chain_.height()) return std::nullopt;  // see transaction()
   auto header = chain_.header(loc->blockNumber);
   auto receipts = chain_.receipts(loc->blockNumber);
   if (!header || loc->index >= receipts.size()) return std::nullopt;
@@ -125,6 +130,7 @@ rpc::FeeHistory NodeBackend::feeHistory(uint64_t blockCount, uint64_t newest,
     std::vector<std::pair<U256, uint64_t>> tips;
     uint64_t totalGas = 0;
     for (const Receipt& r : chain_.receipts(n)) {
+      if (r.blockEvents) continue;  // hook events: no transaction, no tip
       U256 tip = r.effectiveGasPrice > header->baseFeePerGas ? U256(r.effectiveGasPrice - header->baseFeePerGas) : U256(0);
       tips.emplace_back(tip, r.gasUsed);
       totalGas += r.gasUsed;

@@ -2,6 +2,7 @@
 #include <doctest/doctest.h>
 
 #include "chain/blockbuilder.hpp"
+#include "tests/unit/chain/hook_module.hpp"
 #include "tests/unit/chain/test_ledger.hpp"
 #include "tests/unit/state/helpers.hpp"
 
@@ -271,4 +272,153 @@ TEST_CASE("block: consensus data round-trips, binds the block hash and reaches t
   decoded.transactions[0].sender = s.block.transactions[0].sender;
   SealedBlock ok = applyBlock(*b.chain, *b.executor, decoded);
   CHECK(ok.block.header.stateRoot == s.block.header.stateRoot);
+}
+
+TEST_CASE("block: block-events receipt encodes a zero tx hash; the synthetic hash formula") {
+  Log l{Address::fromU64(0x4000), {keccak256(std::string_view("t"))}, {1}};
+  Receipt r = makeBlockEventsReceipt({l}, 63000);
+  CHECK(r.blockEvents);
+  CHECK(r.success);
+  CHECK(r.gasUsed == 0);
+  CHECK(r.cumulativeGasUsed == 63000);
+  CHECK(bloomMayContain(r.bloom, Address::fromU64(0x4000)));
+  Bytes before = r.encode();
+  const Hash32 blockHash = keccak256(std::string_view("block"));
+  r.txHash = blockEventsTxHash(9, blockHash);
+  CHECK(r.encode() == before);  // the name is not committed
+  Receipt back = Receipt::decode(before);
+  CHECK(back.blockEvents);
+  CHECK(back.txHash.isZero());
+  CHECK(back.logs.size() == 1);
+  Receipt tx;
+  tx.txHash = keccak256(std::string_view("tx"));
+  CHECK_FALSE(Receipt::decode(tx.encode()).blockEvents);
+
+  // keccak256("treasurenet-block-events" ‖ be64(number) ‖ blockHash)
+  Bytes pre = toBytes("treasurenet-block-events");
+  for (int i = 0; i < 7; ++i) pre.push_back(0);
+  pre.push_back(9);
+  append(pre, blockHash.view());
+  CHECK(blockEventsTxHash(9, blockHash) == keccak256(pre));
+  CHECK(blockEventsTxHash(10, blockHash) != blockEventsTxHash(9, blockHash));
+}
+
+TEST_CASE("chainstore: hook events stored with the receipts, served as block-events logs") {
+  const Address hooksAddr = Address::fromU64(0x4000);
+  const Hash32 began = abi::eventTopic(test::kBeganEvent),
+               ended = abi::eventTopic(test::kEndedEvent);
+  test::TempDir dirA, dirB;
+  Hash32 key = test::secretKey(11);
+  Address sender = addressOfSecret(key);
+  std::vector<Hash32> hashes;
+  {
+    Node a(dirA.path());
+    auto hooks = std::make_shared<test::HookEmitter>(hooksAddr);
+    a.registry.add(hooks);
+    a.genesis(sender);
+    // Block 1: two pings and the hook events; block 2: hook events only; block 3: a ping, no hook
+    // events.
+    std::vector<std::vector<std::shared_ptr<const Transaction>>> blocks = {
+        {ping(key, 0, 1), ping(key, 1, 2)}, {}, {ping(key, 2, 3)}};
+    for (std::size_t i = 0; i < blocks.size(); ++i) {
+      hooks->enabled = i < 2;
+      SealedBlock s = buildBlock(*a.chain, *a.executor, blocks[i], 1000 + i, Address::fromU64(1));
+      commitSealed(*a.chain, s);
+      hashes.push_back(a.chain->headHash());
+    }
+  }
+  Node a(dirA.path());  // reopened
+  REQUIRE(a.chain->height() == 3);
+
+  auto r1 = a.chain->receipts(1);
+  REQUIRE(r1.size() == 3);
+  CHECK_FALSE(r1[1].blockEvents);
+  CHECK(r1[2].blockEvents);
+  CHECK(r1[2].txHash == blockEventsTxHash(1, hashes[0]));
+  CHECK(r1[2].cumulativeGasUsed == a.chain->header(1)->gasUsed);
+  REQUIRE(r1[2].logs.size() == 2);
+  CHECK(a.chain->header(1)->receiptsRoot == receiptsRoot(r1));
+  CHECK(a.chain->block(1)->transactions.size() == 2);  // no transaction added
+  auto loc = a.chain->txLocation(r1[2].txHash);
+  REQUIRE(loc);
+  CHECK(loc->blockNumber == 1);
+  CHECK(loc->index == 2);
+
+  auto r2 = a.chain->receipts(2);
+  REQUIRE(r2.size() == 1);
+  CHECK(r2[0].blockEvents);
+  CHECK(r2[0].txHash == blockEventsTxHash(2, hashes[1]));
+  CHECK(a.chain->txLocation(r2[0].txHash)->index == 0);
+  auto r3 = a.chain->receipts(3);
+  REQUIRE(r3.size() == 1);
+  CHECK_FALSE(r3[0].blockEvents);
+  CHECK(a.chain->header(3)->receiptsRoot == receiptsRoot(r3));
+  CHECK(bloomMayContain(a.chain->header(2)->logsBloom, hooksAddr));
+  CHECK_FALSE(bloomMayContain(a.chain->header(3)->logsBloom, hooksAddr));
+  CHECK_FALSE(a.chain->txLocation(blockEventsTxHash(3, hashes[2])));
+
+  // By topic: transactionIndex = the block's transaction count, log indexes after the
+  // transactions' logs, the synthetic transaction hash.
+  LogFilter f;
+  f.fromBlock = 0;
+  f.toBlock = 3;
+  f.topics = {{began}};
+  auto got = a.chain->logs(f, {});
+  REQUIRE(got.size() == 2);
+  CHECK(got[0].blockNumber == 1);
+  CHECK(got[0].blockHash == hashes[0]);
+  CHECK(got[0].txHash == r1[2].txHash);
+  CHECK(got[0].txIndex == 2);
+  CHECK(got[0].logIndex == 2);
+  CHECK(got[0].log.address == hooksAddr);
+  CHECK(got[1].blockNumber == 2);
+  CHECK(got[1].txHash == r2[0].txHash);
+  CHECK(got[1].txIndex == 0);
+  CHECK(got[1].logIndex == 0);
+  // An indexed value, and the end-block event after the begin-block one.
+  f.topics = {{ended}, {u256ToBE32(U256(1))}};
+  got = a.chain->logs(f, {});
+  REQUIRE(got.size() == 1);
+  CHECK(got[0].logIndex == 3);
+  CHECK(got[0].txIndex == 2);
+  // By address; and unfiltered (the bloom pre-filter keeps block 2).
+  f.topics.clear();
+  f.addresses = {hooksAddr};
+  CHECK(a.chain->logs(f, {}).size() == 4);
+  f.addresses.clear();
+  got = a.chain->logs(f, {});
+  REQUIRE(got.size() == 7);
+  std::vector<std::pair<uint64_t, uint32_t>> order;
+  for (const auto& e : got) order.emplace_back(e.blockNumber, e.logIndex);
+  CHECK(order == std::vector<std::pair<uint64_t, uint32_t>>{
+                     {1, 0}, {1, 1}, {1, 2}, {1, 3}, {2, 0}, {2, 1}, {3, 0}});
+  CHECK(got[1].txIndex == 1);
+  CHECK(got[1].log.address == kEmitter);
+
+  // A second database re-applies the blocks, hook events included, to the same hashes.
+  Node b(dirB.path());
+  auto hooksB = std::make_shared<test::HookEmitter>(hooksAddr);
+  b.registry.add(hooksB);
+  b.genesis(sender);
+  for (uint64_t n = 1; n <= 3; ++n) {
+    hooksB->enabled = n < 3;
+    SealedBlock s = applyBlock(*b.chain, *b.executor, *a.chain->block(n));
+    commitSealed(*b.chain, s);
+    CHECK(b.chain->headHash() == hashes[n - 1]);
+  }
+  CHECK(b.chain->receipts(2)[0].txHash == r2[0].txHash);
+}
+
+TEST_CASE("chainstore: commitBlock refuses a block-events receipt that is not last") {
+  test::TempDir dir;
+  Hash32 key = test::secretKey(12);
+  Node a(dir.path());
+  a.registry.add(std::make_shared<test::HookEmitter>(Address::fromU64(0x4000)));
+  a.genesis(addressOfSecret(key));
+  SealedBlock s = buildBlock(*a.chain, *a.executor, {ping(key, 0, 1)}, 5, Address::fromU64(1));
+  REQUIRE(s.receipts.size() == 2);
+  std::swap(s.receipts[0], s.receipts[1]);
+  std::swap(s.receiptsRlp[0], s.receiptsRlp[1]);
+  CHECK_THROWS_AS(commitSealed(*a.chain, s), std::logic_error);
+  CHECK(a.chain->height() == 0);
 }

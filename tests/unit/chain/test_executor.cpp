@@ -1,8 +1,11 @@
 // The block executor through a small test module: routing, reverts, gas, fees, nonces, events.
 #include <doctest/doctest.h>
 
+#include "chain/blockbuilder.hpp"
 #include "chain/executor.hpp"
+#include "tests/unit/chain/hook_module.hpp"
 #include "tests/unit/chain/test_ledger.hpp"
+#include "tests/unit/state/helpers.hpp"
 
 using namespace tn;
 using tn::test::TestLedger;
@@ -274,4 +277,153 @@ TEST_CASE("executor: wrong chain id and fee cap below base fee are refused") {
   auto e = f.executor->executeBlock(f.state, f.block, {wrongChain, cheap}, true);
   CHECK(e.included.empty());
   CHECK(e.dropped.size() == 2);
+}
+
+TEST_CASE("executor: hook events are blockLogs (begin, then end, module order), in the bloom") {
+  Fixture f;
+  const Address earlyAddr = Address::fromU64(0x1500), lateAddr = Address::fromU64(0x2500);
+  auto late = std::make_shared<test::HookEmitter>(lateAddr, "late");
+  auto early = std::make_shared<test::HookEmitter>(earlyAddr, "early");
+  f.registry.add(late);
+  f.registry.add(early);
+  const Hash32 began = abi::eventTopic(test::kBeganEvent),
+               ended = abi::eventTopic(test::kEndedEvent);
+
+  auto e = f.run({f.tx(f.alice, 0, kCounterAddr,
+                       Fixture::calldata("increment(uint256)", "uint256", {U256(5)}))});
+  REQUIRE(e.receipts.size() == 1);
+  CHECK(e.receipts[0].logs.size() == 1);  // the call's event only
+  CHECK_FALSE(bloomMayContain(e.receipts[0].bloom, earlyAddr));
+  REQUIRE(e.blockLogs.size() == 4);
+  const std::pair<Address, Hash32> want[] = {
+      {earlyAddr, began}, {lateAddr, began}, {earlyAddr, ended}, {lateAddr, ended}};
+  for (std::size_t i = 0; i < 4; ++i) {
+    CAPTURE(i);
+    CHECK(e.blockLogs[i].address == want[i].first);
+    REQUIRE(e.blockLogs[i].topics.size() == 2);
+    CHECK(e.blockLogs[i].topics[0] == want[i].second);
+    CHECK(e.blockLogs[i].topics[1] == u256ToBE32(U256(f.block.number)));
+  }
+  const auto seven = u256ToBE32(U256(7));
+  CHECK(e.blockLogs[2].data == Bytes(seven.bytes.begin(), seven.bytes.end()));
+  for (const Address& a : {earlyAddr, lateAddr, kCounterAddr}) CHECK(bloomMayContain(e.bloom, a));
+  CHECK(bloomMayContain(e.bloom, began));
+  CHECK(bloomMayContain(e.bloom, ended));
+
+  // Hooks without events: no block logs, and the bloom is that of the transactions alone.
+  early->enabled = late->enabled = false;
+  auto quiet = f.run({});
+  CHECK(quiet.blockLogs.empty());
+  CHECK(quiet.bloom.isZero());
+  early->enabled = true;
+  auto hooksOnly = f.run({});
+  CHECK(hooksOnly.receipts.empty());
+  CHECK(hooksOnly.blockLogs.size() == 2);
+  CHECK(bloomMayContain(hooksOnly.bloom, earlyAddr));
+  CHECK_FALSE(bloomMayContain(hooksOnly.bloom, lateAddr));
+}
+
+namespace {
+
+const Address kHooksAddr = Address::fromU64(0x2100);
+
+// A chain database with the counter and a hook emitter, for the block builder.
+struct HookChain {
+  std::shared_ptr<TestLedger> ledger = std::make_shared<TestLedger>();
+  ModuleRegistry registry{ledger};
+  std::shared_ptr<test::HookEmitter> hooks = std::make_shared<test::HookEmitter>(kHooksAddr);
+  ChainParams params;
+  std::unique_ptr<Executor> executor;
+  test::TempDir dir;
+  std::unique_ptr<ChainStore> chain;
+
+  explicit HookChain(const Address& funded, bool hooksOn) {
+    hooks->enabled = hooksOn;
+    registry.add(std::make_shared<Counter>());
+    registry.add(hooks);
+    params.chainId = kChain;
+    params.baseFee = 10;
+    executor = std::make_unique<Executor>(registry, params);
+    chain = std::make_unique<ChainStore>(dir.path());
+    EmptyState empty;
+    Overlay state(empty);
+    TestLedger::write(state, funded, {0, U256(1'000'000'000)});
+    BlockHeader h;
+    h.gasLimit = params.blockGasLimit;
+    h.baseFeePerGas = params.baseFee;
+    h.transactionsRoot = orderedRoot({});
+    h.receiptsRoot = orderedRoot({});
+    h.stateRoot = chain->prepareState(state.writes()).newRoot;
+    chain->commitGenesis(h, state.writes(), boost::json::object{{"chainId", kChain}});
+  }
+};
+
+}  // namespace
+
+TEST_CASE("block builder: hook events commit as the block-events receipt; validators agree") {
+  Fixture f;  // for signing only
+  auto inc =
+      f.tx(f.alice, 0, kCounterAddr, Fixture::calldata("increment(uint256)", "uint256", {U256(5)}));
+  HookChain proposer(f.aliceAddr, true), validator(f.aliceAddr, true),
+      quietNode(f.aliceAddr, false);
+  REQUIRE(proposer.chain->headHash() == quietNode.chain->headHash());
+
+  SealedBlock s = buildBlock(*proposer.chain, *proposer.executor, {inc}, 1000, Address::fromU64(1));
+  const BlockHeader& h = s.block.header;
+  REQUIRE(s.block.transactions.size() == 1);
+  REQUIRE(s.receipts.size() == 2);
+  CHECK_FALSE(s.receipts[0].blockEvents);
+  const Receipt& ev = s.receipts[1];
+  CHECK(ev.blockEvents);
+  CHECK(ev.txHash == blockEventsTxHash(1, h.hash()));
+  CHECK(ev.success);
+  CHECK(ev.type == 0);
+  CHECK(ev.gasUsed == 0);
+  CHECK(ev.cumulativeGasUsed == h.gasUsed);
+  CHECK(ev.effectiveGasPrice == 0);
+  CHECK(ev.from == Address());
+  CHECK_FALSE(ev.to.has_value());
+  REQUIRE(ev.logs.size() == 2);
+  CHECK(ev.logs[0].topics[0] == abi::eventTopic(test::kBeganEvent));
+  CHECK(ev.logs[1].topics[0] == abi::eventTopic(test::kEndedEvent));
+  CHECK(bloomMayContain(ev.bloom, kHooksAddr));
+  CHECK_FALSE(bloomMayContain(ev.bloom, kCounterAddr));
+  CHECK(bloomMayContain(h.logsBloom, kHooksAddr));
+  CHECK(bloomMayContain(h.logsBloom, kCounterAddr));
+  // The receipts root commits to it (with a zero transaction hash: the synthetic one depends on
+  // the block hash), after the transaction's receipt.
+  Receipt committed = ev;
+  committed.txHash = Hash32{};
+  CHECK(h.receiptsRoot == receiptsRootOfEncoded({s.receipts[0].encode(), committed.encode()}));
+  CHECK(h.receiptsRoot == receiptsRoot(s.receipts));
+  CHECK(h.receiptsRoot != receiptsRoot({s.receipts[0]}));
+
+  // The same transaction without hook events: exactly the receipts of the transactions, as before.
+  SealedBlock plain =
+      buildBlock(*quietNode.chain, *quietNode.executor, {inc}, 1000, Address::fromU64(1));
+  REQUIRE(plain.receipts.size() == 1);
+  CHECK(plain.block.header.receiptsRoot == receiptsRoot({plain.receipts[0]}));
+  CHECK(plain.block.header.receiptsRoot == receiptsRoot({s.receipts[0]}));
+  CHECK(plain.block.header.stateRoot == h.stateRoot);
+  CHECK(plain.block.header.transactionsRoot == h.transactionsRoot);
+  CHECK(plain.block.header.receiptsRoot != h.receiptsRoot);
+  CHECK_FALSE(bloomMayContain(plain.block.header.logsBloom, kHooksAddr));
+  CHECK(plain.block.header.hash() != h.hash());
+
+  // A validator with the same modules re-derives the receipt and its hash.
+  SealedBlock got = applyBlock(*validator.chain, *validator.executor, s.block);
+  REQUIRE(got.receipts.size() == 2);
+  CHECK(got.receiptsRlp == s.receiptsRlp);
+  CHECK(got.receipts[1].txHash == ev.txHash);
+  // One whose hooks emit nothing (or something else) disagrees on the receipts root, and the
+  // other way round.
+  CHECK_THROWS_WITH_AS(applyBlock(*quietNode.chain, *quietNode.executor, s.block),
+                       doctest::Contains("receipts root"), std::runtime_error);
+  CHECK_THROWS_WITH_AS(applyBlock(*validator.chain, *validator.executor, plain.block),
+                       doctest::Contains("receipts root"), std::runtime_error);
+  commitSealed(*proposer.chain, s);
+  commitSealed(*validator.chain, got);
+  CHECK(validator.chain->headHash() == proposer.chain->headHash());
+  SealedBlock plainOk = applyBlock(*quietNode.chain, *quietNode.executor, plain.block);
+  CHECK(plainOk.receipts.size() == 1);
 }

@@ -1,0 +1,280 @@
+// Hook events (the block-events receipt) end to end: real blocks built by the executor and
+// committed to a ChainStore, served by the node's Backend (apps/treasurenetd/node_backend.cpp)
+// through the eth_ methods and the logs subscription.
+#include <doctest/doctest.h>
+
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+
+#include "apps/treasurenetd/node_backend.hpp"
+#include "chain/blockbuilder.hpp"
+#include "chain/genesis.hpp"
+#include "modules/catalog/catalog.hpp"
+#include "rpc/eth_api.hpp"
+#include "rpc/subscriptions.hpp"
+#include "tests/unit/chain/hook_module.hpp"
+#include "tests/unit/chain/test_ledger.hpp"
+#include "tests/unit/state/helpers.hpp"
+
+namespace tn::rpc {
+
+namespace json = boost::json;
+
+namespace {
+
+constexpr uint64_t kChain = 4242;
+const Address kPingAddr = Address::fromU64(0x3000);
+const Address kHooksAddr = Address::fromU64(0x4000);
+
+// Emits Ping(uint256 indexed n) for each call.
+class Pinger final : public Module {
+ public:
+  std::string name() const override { return "pinger"; }
+  Address address() const override { return kPingAddr; }
+  std::vector<EventDecl> events() override { return {{"Ping(uint256)", {true}}}; }
+  std::vector<CallDecl> calls() override {
+    return {{"ping(uint256)", "", Mutability::NonPayable,
+             [](tn::CallContext& ctx, const abi::ValueList& a) -> abi::ValueList {
+               ctx.emit(ctx.modules.event(ctx.self, "Ping(uint256)"), {a[0]});
+               return {};
+             }}};
+  }
+};
+
+Transaction signedTx(const Hash32& key, uint64_t chainId, uint64_t nonce, const U256& fee,
+                     const U256& tip, const Address& to, Bytes data, uint64_t gas) {
+  Transaction t;
+  t.type = Transaction::Type::DynamicFee;
+  t.chainId = chainId;
+  t.nonce = nonce;
+  t.maxFeePerGas = fee;
+  t.maxPriorityFeePerGas = tip;
+  t.gasLimit = gas;
+  t.to = to;
+  t.data = std::move(data);
+  t.sign(key);
+  return t;
+}
+
+// A node without consensus or server: the executor, a chain database, NodeBackend, the eth_
+// methods. Blocks are built and committed as the dev engine does, and published to `published`.
+struct TestNode {
+  std::unique_ptr<ModuleRegistry> registry;
+  ChainParams params;
+  std::unique_ptr<Executor> executor;
+  tn::test::TempDir dir;
+  std::unique_ptr<ChainStore> chain;
+  std::unique_ptr<Mempool> mempool;
+  std::unique_ptr<NodeBackend> backend;
+  Dispatcher d;
+  std::shared_ptr<const PublishedBlock> published;
+
+  TestNode(std::unique_ptr<ModuleRegistry> modules, ChainParams p,
+           const std::vector<GenesisAccount>& alloc,
+           const json::value& modulesConfig = json::object{})
+      : registry(std::move(modules)), params(std::move(p)) {
+    executor = std::make_unique<Executor>(*registry, params);
+    chain = std::make_unique<ChainStore>(dir.path());
+    mempool =
+        std::make_unique<Mempool>(MempoolConfig{params.chainId, 1000, 64, params.blockGasLimit});
+    backend = std::make_unique<NodeBackend>(*chain, *executor, *mempool);
+    addEthApi(d, *backend);
+    EmptyState empty;
+    Overlay state(empty);
+    BlockContext ctx;
+    ctx.chainId = params.chainId;
+    ctx.timestamp = 1'700'000'000;
+    ctx.baseFee = params.baseFee;
+    for (const auto& a : alloc) registry->ledger().credit(state, a.address, a.balance);
+    executor->initGenesis(state, ctx, modulesConfig);
+    BlockHeader h;
+    h.timestamp = ctx.timestamp;
+    h.gasLimit = params.blockGasLimit;
+    h.baseFeePerGas = params.baseFee;
+    h.transactionsRoot = orderedRoot({});
+    h.receiptsRoot = orderedRoot({});
+    h.stateRoot = chain->prepareState(state.writes()).newRoot;
+    chain->commitGenesis(h, state.writes(), json::object{{"chainId", params.chainId}});
+  }
+
+  SealedBlock mine(const std::vector<Transaction>& txs) {
+    std::vector<std::shared_ptr<const Transaction>> c;
+    for (const auto& t : txs) c.push_back(std::make_shared<const Transaction>(t));
+    SealedBlock s =
+        buildBlock(*chain, *executor, c, chain->head().timestamp + 1, Address::fromU64(1));
+    REQUIRE(s.dropped.empty());
+    commitSealed(*chain, s);
+    published = PublishedBlock::make(s.block, s.block.header.hash(), s.receipts);  // as onCommit
+    return s;
+  }
+
+  json::value result(std::string_view method, const std::string& params) {
+    CallContext http;
+    std::string body = R"({"jsonrpc":"2.0","id":1,"method":")" + std::string(method) +
+                       R"(","params":)" + params + "}";
+    auto out = d.handle(body, http);
+    REQUIRE(out.has_value());
+    json::value r = json::parse(*out);
+    INFO(*out);
+    REQUIRE(r.as_object().contains("result"));
+    return r.at("result");
+  }
+};
+
+std::string quoted(const std::string& s) {
+  return "\"" + s + "\"";
+}
+
+}  // namespace
+
+TEST_CASE(
+    "rpc: hook events through NodeBackend: eth_getLogs, the block-events receipt, logs "
+    "subscription") {
+  const Hash32 key = tn::test::secretKey(21);
+  const Address sender = addressOfSecret(key);
+  auto ledger = std::make_shared<tn::test::TestLedger>();
+  auto modules = std::make_unique<ModuleRegistry>(ledger);
+  modules->add(std::make_shared<Pinger>());
+  auto hooks = std::make_shared<tn::test::HookEmitter>(kHooksAddr);
+  modules->add(hooks);
+  ChainParams p;
+  p.chainId = kChain;
+  p.baseFee = 1;
+  TestNode node(std::move(modules), p, {{sender, U256(1) << 80}});
+
+  Bytes data(4);
+  auto sel = abi::selector("ping(uint256)");
+  std::copy(sel.begin(), sel.end(), data.begin());
+  append(data, abi::encode({abi::Type::parse("uint256")}, {U256(5)}));
+  Transaction tx = signedTx(key, kChain, 0, 10, 2, kPingAddr, data, 100'000);
+  SealedBlock s = node.mine({tx});
+  const Hash32 blockHash = s.block.header.hash();
+  const Hash32 eventsHash = blockEventsTxHash(1, blockHash);
+  const std::string began = abi::eventTopic(tn::test::kBeganEvent).hex();
+
+  // eth_getLogs with a topic filter: the begin-block event, after the transaction's log.
+  json::value logs = node.result(
+      "eth_getLogs", R"([{"fromBlock":"0x0","toBlock":"latest","topics":[")" + began + R"("]}])");
+  REQUIRE(logs.as_array().size() == 1);
+  json::object want{
+      {"address", kHooksAddr.hex()},
+      {"topics", json::array{json::string(began), json::string(u256ToBE32(U256(1)).hex())}},
+      {"data", "0x"},
+      {"blockNumber", "0x1"},
+      {"transactionHash", eventsHash.hex()},
+      {"transactionIndex", "0x1"},
+      {"blockHash", blockHash.hex()},
+      {"logIndex", "0x1"},
+      {"removed", false},
+  };
+  CHECK(logs.at(0) == want);
+  // By address, and all logs of the block (by block hash): the transaction's first.
+  CHECK(node.result("eth_getLogs", R"([{"address":")" + kHooksAddr.hex() + R"("}])")
+            .as_array()
+            .size() == 2);
+  json::value all = node.result("eth_getLogs", R"([{"blockHash":")" + blockHash.hex() + R"("}])");
+  REQUIRE(all.as_array().size() == 3);
+  CHECK(all.at(0).at("transactionHash") == json::value(tx.hash.hex()));
+  CHECK(all.at(0).at("logIndex") == "0x0");
+  CHECK(all.at(2).at("logIndex") == "0x2");
+  CHECK(all.at(2).at("transactionHash") == json::value(eventsHash.hex()));
+
+  // The block-events receipt by its synthetic hash.
+  json::value r = node.result("eth_getTransactionReceipt", "[" + quoted(eventsHash.hex()) + "]");
+  CHECK(r.at("transactionHash") == json::value(eventsHash.hex()));
+  CHECK(r.at("transactionIndex") == "0x1");
+  CHECK(r.at("blockHash") == json::value(blockHash.hex()));
+  CHECK(r.at("blockNumber") == "0x1");
+  CHECK(r.at("from") == json::value(Address().hex()));
+  CHECK(r.at("to").is_null());
+  CHECK(r.at("contractAddress").is_null());
+  CHECK(r.at("gasUsed") == "0x0");
+  CHECK(r.at("cumulativeGasUsed") == json::value(toQuantity(s.block.header.gasUsed)));
+  CHECK(r.at("effectiveGasPrice") == "0x0");
+  CHECK(r.at("status") == "0x1");
+  CHECK(r.at("type") == "0x0");
+  CHECK_FALSE(r.as_object().contains("revertReason"));
+  REQUIRE(r.at("logs").as_array().size() == 2);
+  CHECK(r.at("logs").at(0) == want);
+  CHECK(r.at("logs").at(1).at("logIndex") == "0x2");
+  Bloom ownBloom;
+  for (const Log& l : s.receipts.back().logs) bloomAddLog(ownBloom, l);
+  CHECK(r.at("logsBloom") == json::value(ownBloom.hex()));
+  // It is not a transaction; the block's transactions are unchanged.
+  CHECK(node.result("eth_getTransactionByHash", "[" + quoted(eventsHash.hex()) + "]").is_null());
+  CHECK(node.result("eth_getBlockTransactionCountByNumber", R"(["0x1"])") == "0x1");
+  json::value block = node.result("eth_getBlockByNumber", R"(["0x1", false])");
+  CHECK(block.at("transactions") == json::value(json::array{json::string(tx.hash.hex())}));
+  CHECK(block.at("logsBloom") == json::value(s.block.header.logsBloom.hex()));
+  json::value txReceipt =
+      node.result("eth_getTransactionReceipt", "[" + quoted(tx.hash.hex()) + "]");
+  CHECK(txReceipt.at("transactionIndex") == "0x0");
+  CHECK(txReceipt.at("logs").as_array().size() == 1);
+  // eth_feeHistory's tips count transactions only (the tip paid: 2).
+  json::value fees = node.result("eth_feeHistory", R"(["0x1", "latest", [0, 100]])");
+  CHECK(fees.at("reward").at(0) == json::value(json::array{"0x2", "0x2"}));
+
+  // The logs subscription: the same log objects, filtered the same way.
+  REQUIRE(node.published);
+  SubscriptionSet subs(10);
+  Subscription sub;
+  sub.kind = Subscription::Kind::Logs;
+  sub.criteria.topics = {{abi::eventTopic(tn::test::kBeganEvent)}};
+  std::string id = subs.add(sub);
+  std::vector<std::string> out;
+  subs.render(*node.published, out);
+  REQUIRE(out.size() == 1);
+  CHECK(json::parse(out[0]).at("params").at("result") == want);
+
+  // A block without hook events: no block-events receipt, nothing under its would-be hash.
+  hooks->enabled = false;
+  SealedBlock quiet = node.mine({signedTx(key, kChain, 1, 10, 2, kPingAddr, data, 100'000)});
+  CHECK(quiet.receipts.size() == 1);
+  CHECK(quiet.block.header.receiptsRoot == receiptsRoot({quiet.receipts[0]}));
+  const Hash32 none = blockEventsTxHash(2, quiet.block.header.hash());
+  CHECK(node.result("eth_getTransactionReceipt", "[" + quoted(none.hex()) + "]").is_null());
+  CHECK(node.result("eth_getLogs", R"([{"fromBlock":"0x2","topics":[")" + began + R"("]}])")
+            .as_array()
+            .empty());
+  CHECK(node.published->logs.size() == 1);
+}
+
+TEST_CASE(
+    "rpc: staking's end-block BlockRewarded event is visible in eth_getLogs and its receipt") {
+  // The standard modules with one genesis validator: each block's endBlock pays the reward.
+  auto accounts = devAccounts(2);
+  Genesis g = devGenesis(kChain, accounts, U256(1'000'000) * U256(1'000'000'000'000'000'000ull),
+                         1'700'000'000);
+  g.modules.as_object()["staking"] = json::object{
+      {"validators", json::array{json::object{{"address", accounts[1].address.checksumHex()},
+                                              {"selfStake", "200000000000000000000"},
+                                              {"moniker", "node1"}}}}};
+  ChainParams p = g.params();
+  p.feeCollector = kFeeCollector;
+  TestNode node(makeStandardModules(), p, g.alloc, g.modules);
+  // A transfer pays a fee, so the reward pot is not empty whatever the emission schedule says.
+  Transaction tx =
+      signedTx(accounts[0].secretKey, kChain, 0, p.baseFee, 0, accounts[1].address, {}, 21000);
+  SealedBlock s = node.mine({tx});
+  REQUIRE(s.receipts.size() == 2);
+  REQUIRE(s.receipts.back().blockEvents);
+
+  const Hash32 topic =
+      node.registry->event(kStakingAddress, "BlockRewarded(uint256,uint256,uint256,uint256)")
+          .topic0;
+  json::value logs =
+      node.result("eth_getLogs", R"([{"fromBlock":"0x1","address":")" + kStakingAddress.hex() +
+                                     R"(","topics":[")" + topic.hex() + R"("]}])");
+  REQUIRE(logs.as_array().size() == 1);
+  const Hash32 eventsHash = blockEventsTxHash(1, s.block.header.hash());
+  CHECK(logs.at(0).at("transactionHash") == json::value(eventsHash.hex()));
+  CHECK(logs.at(0).at("transactionIndex") == "0x1");
+  CHECK(bloomMayContain(s.block.header.logsBloom, kStakingAddress));
+  json::value r = node.result("eth_getTransactionReceipt", "[" + quoted(eventsHash.hex()) + "]");
+  bool found = false;
+  for (const auto& l : r.at("logs").as_array())
+    found = found || l.at("topics").at(0) == json::value(topic.hex());
+  CHECK(found);
+}
+
+}  // namespace tn::rpc
