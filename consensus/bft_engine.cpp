@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <span>
 
 #include "chain/blockbuilder.hpp"
 #include "chain/recover.hpp"
@@ -211,6 +212,10 @@ void BftEngine::fireTimer(const TimerEntry& t) {
     case TimerEntry::What::NextHeight:
       nextHeightScheduled_ = false;
       if (!machine_) startHeight();
+      return;
+    case TimerEntry::What::FetchTxs:
+      fetchScheduled_ = false;
+      fetchWantedTxs();
       return;
     case TimerEntry::What::Status:
       sendStatus(std::nullopt);
@@ -472,7 +477,15 @@ void BftEngine::commitDecision(const Decision& d) {
     if (why != kBlockFull) done.push_back(tx);
   auto newState = chain_.state();
   mempool_.removeCommitted(done, *newState, executor_.modules().ledger());
-  for (const auto& tx : sealed.block.transactions) gossipedTxs_.erase(tx.hash);
+  if (recentlyCommitted_.size() + sealed.block.transactions.size() > mempool_.config().maxTxs) {
+    previouslyCommitted_ = std::move(recentlyCommitted_);
+    recentlyCommitted_.clear();
+  }
+  for (const auto& tx : sealed.block.transactions) {
+    gossipedTxs_.erase(tx.hash);
+    wantedTxs_.erase(tx.hash);
+    recentlyCommitted_.insert(tx.hash);
+  }
   if (sealed.block.header.number % 100 == 0 || sealed.block.transactions.size() > 0)
     std::fprintf(stderr, "consensus: committed block %llu %s (%zu txs, round %lld)\n",
                  (unsigned long long)sealed.block.header.number, shortHash(d.value.id).c_str(),
@@ -502,6 +515,12 @@ void BftEngine::handle(PeerId peer, Channel channel, const Bytes& payload) {
         break;
       case Channel::BlockResponse:
         handleBlockResponse(peer, payload);
+        break;
+      case Channel::TxHashes:
+        handleTxHashes(peer, payload);
+        break;
+      case Channel::TxRequest:
+        handleTxRequest(peer, payload);
         break;
     }
   } catch (const std::invalid_argument& e) {
@@ -579,8 +598,9 @@ void BftEngine::handleTx(PeerId peer, const Bytes& payload) {
   for (const auto& tx : fresh) unrecovered.push_back(tx.get());
   recoverSenders(unrecovered);
   auto state = chain_.state();
-  std::vector<BytesView> admitted;
+  std::vector<Hash32> admitted;
   for (const auto& tx : fresh) {
+    wantedTxs_.erase(tx->hash);
     if (!tx->sender) continue;  // a bad signature: refused, as the pool would
     try {
       mempool_.add(tx, *state, executor_.modules().ledger(), executor_.params().baseFee);
@@ -588,12 +608,108 @@ void BftEngine::handleTx(PeerId peer, const Bytes& payload) {
       continue;  // a valid encoding that this pool refuses (nonce, funds, ...): not an offence
     }
     gossipedTxs_.insert(tx->hash);
-    admitted.push_back(tx->raw);
+    admitted.push_back(tx->hash);
   }
-  broadcastTxs(admitted, peer);
+  announceTxs(admitted, peer);
 }
 
-void BftEngine::broadcastTxs(const std::vector<BytesView>& raws, std::optional<PeerId> except) {
+namespace {
+
+Bytes encodeHashes(std::span<const Hash32> hashes) {
+  rlp::Encoder e;
+  auto list = e.beginList();
+  for (const Hash32& h : hashes) e.bytes(h);
+  e.endList(list);
+  return e.take();
+}
+
+// An announcement or a request: a non-empty list of at most kMaxTxHashesPerMessage hashes.
+std::vector<Hash32> decodeHashes(const Bytes& payload) {
+  auto items = rlp::decode(payload).items();  // rlp::Error: malformed
+  if (items.empty()) throw std::invalid_argument("empty transaction hash list");
+  if (items.size() > kMaxTxHashesPerMessage)
+    throw std::invalid_argument("more than " + std::to_string(kMaxTxHashesPerMessage) +
+                                " transaction hashes");
+  std::vector<Hash32> out;
+  out.reserve(items.size());
+  for (const rlp::Item& item : items) out.push_back(Hash32::fromView(item.bytes()));
+  return out;
+}
+
+template <typename Send>
+void inChunksOfHashes(const std::vector<Hash32>& hashes, Send&& send) {
+  for (std::size_t i = 0; i < hashes.size(); i += kMaxTxHashesPerMessage) {
+    std::size_t n = std::min(kMaxTxHashesPerMessage, hashes.size() - i);
+    send(encodeHashes(std::span<const Hash32>(hashes.data() + i, n)));
+  }
+}
+
+}  // namespace
+
+void BftEngine::announceTxs(const std::vector<Hash32>& hashes, PeerId except) {
+  inChunksOfHashes(hashes,
+                   [&](Bytes m) { network_.broadcast(Channel::TxHashes, std::move(m), except); });
+}
+
+void BftEngine::handleTxHashes(PeerId peer, const Bytes& payload) {
+  auto due = Clock::now() + kTxAnnounceWait;
+  for (const Hash32& h : decodeHashes(payload)) {
+    if (mempool_.contains(h) || recentlyCommitted_.contains(h) || previouslyCommitted_.contains(h))
+      continue;
+    auto it = wantedTxs_.find(h);
+    if (it == wantedTxs_.end()) {
+      if (wantedTxs_.size() >= mempool_.config().maxTxs) continue;  // the pool could not take it
+      wantedTxs_.emplace(h, WantedTx{{peer}, 0, due});
+    } else if (it->second.announcers.size() < kMaxTxAnnouncers &&
+               std::find(it->second.announcers.begin(), it->second.announcers.end(), peer) ==
+                   it->second.announcers.end()) {
+      it->second.announcers.push_back(peer);
+    }
+  }
+  if (!wantedTxs_.empty() && !fetchScheduled_) {
+    fetchScheduled_ = true;
+    addTimer(kTxAnnounceWait, TimerEntry{TimerEntry::What::FetchTxs});
+  }
+}
+
+void BftEngine::fetchWantedTxs() {
+  auto now = Clock::now();
+  std::map<PeerId, std::vector<Hash32>> requests;
+  for (auto it = wantedTxs_.begin(); it != wantedTxs_.end();) {
+    WantedTx& w = it->second;
+    if (mempool_.contains(it->first) || (w.due <= now && w.asked == w.announcers.size())) {
+      it = wantedTxs_.erase(it);  // arrived, or every announcer was asked in vain
+      continue;
+    }
+    if (w.due <= now) {
+      requests[w.announcers[w.asked++]].push_back(it->first);
+      w.due = now + kTxRequestTimeout;
+    }
+    ++it;
+  }
+  for (auto& [peer, hashes] : requests) {
+    std::sort(hashes.begin(), hashes.end());  // deterministic messages
+    inChunksOfHashes(
+        hashes, [&, p = peer](Bytes m) { network_.send(p, Channel::TxRequest, std::move(m)); });
+  }
+  if (!wantedTxs_.empty()) {
+    fetchScheduled_ = true;
+    addTimer(kTxAnnounceWait, TimerEntry{TimerEntry::What::FetchTxs});
+  }
+}
+
+void BftEngine::handleTxRequest(PeerId peer, const Bytes& payload) {
+  std::vector<std::shared_ptr<const Transaction>> found;  // keeps the raw bytes alive
+  for (const Hash32& h : decodeHashes(payload))
+    if (auto tx = mempool_.get(h)) found.push_back(std::move(tx));  // gone: committed or evicted
+  std::vector<BytesView> raws;
+  raws.reserve(found.size());
+  for (const auto& tx : found) raws.push_back(tx->raw);
+  batchTxs(raws, [&](Bytes batch) { network_.send(peer, Channel::Tx, std::move(batch)); });
+}
+
+void BftEngine::batchTxs(const std::vector<BytesView>& raws,
+                         const std::function<void(Bytes)>& sink) {
   std::size_t i = 0;
   while (i < raws.size()) {
     rlp::Encoder e;
@@ -604,7 +720,7 @@ void BftEngine::broadcastTxs(const std::vector<BytesView>& raws, std::optional<P
       bytes += raws[i].size();
     }
     e.endList(list);
-    network_.broadcast(Channel::Tx, e.take(), except);
+    sink(e.take());
   }
 }
 
@@ -615,7 +731,8 @@ void BftEngine::gossipMempool() {
   std::vector<BytesView> fresh;
   for (const auto& tx : pooled)
     if (gossipedTxs_.insert(tx->hash).second) fresh.push_back(tx->raw);
-  broadcastTxs(fresh, std::nullopt);
+  batchTxs(fresh,
+           [&](Bytes batch) { network_.broadcast(Channel::Tx, std::move(batch), std::nullopt); });
   if (gossipedTxs_.size() > 4 * mempool_.config().maxTxs) {
     gossipedTxs_.clear();
     for (const auto& tx : pooled) gossipedTxs_.insert(tx->hash);

@@ -18,6 +18,7 @@
 #include <set>
 #include <thread>
 #include <tuple>
+#include <unordered_map>
 #include <unordered_set>
 
 #include "chain/mempool.hpp"
@@ -37,6 +38,8 @@ enum class Channel : uint8_t {
   Status = 20,         // RLP([committedHeight, headHash]) to each peer, periodically
   BlockRequest = 21,   // RLP([height])
   BlockResponse = 22,  // Block::encode(false), with its commit
+  TxHashes = 23,       // RLP list of 32-byte hashes: transactions this node admitted from a peer
+  TxRequest = 24,      // RLP list of 32-byte hashes: "send me these" (answered with Tx frames)
 };
 
 // A proposal or a synced block can be no larger than this on the wire.
@@ -47,6 +50,15 @@ inline constexpr std::size_t kMaxBlockMessageBytes = 16u << 20;
 inline constexpr std::size_t kTxBatchTargetBytes = 256u << 10;
 inline constexpr std::size_t kMaxTxBatchBytes = 1u << 20;
 static_assert(kTxBatchTargetBytes + kMaxTxSize + 64 * 1024 <= kMaxTxBatchBytes);
+// Relayed transactions are announced by hash and fetched by the peers that lack them (a node's own
+// submissions are pushed whole): in a well-connected network every peer already has them from the
+// origin, and a 33-byte announcement replaces a ~110-byte transaction that would be decoded,
+// hashed and dropped. A peer waits a little before fetching, so the origin's push can land first.
+inline constexpr std::size_t kMaxTxHashesPerMessage = 4096;
+inline constexpr std::size_t kMaxTxHashesBytes = kMaxTxHashesPerMessage * 33 + 16;
+inline constexpr std::chrono::milliseconds kTxAnnounceWait{100};
+inline constexpr std::chrono::milliseconds kTxRequestTimeout{1000};
+inline constexpr std::size_t kMaxTxAnnouncers = 4;  // peers remembered per wanted transaction
 
 // What the engine needs from the p2p layer. Implementations must not call back into the engine.
 class PeerNetwork {
@@ -139,7 +151,7 @@ class BftEngine final : public Engine {
  private:
   class Driver;  // the machine's Application and Outbox
   struct TimerEntry {
-    enum class What : uint8_t { Consensus, NextHeight, Status } what;
+    enum class What : uint8_t { Consensus, NextHeight, Status, FetchTxs } what;
     uint64_t height = 0;
     Round round = 0;
     Step step = Step::Propose;
@@ -158,8 +170,13 @@ class BftEngine final : public Engine {
   void handleBlockRequest(PeerId peer, const Bytes& payload);
   void handleBlockResponse(PeerId peer, const Bytes& payload);
   void handleTx(PeerId peer, const Bytes& payload);
+  void handleTxHashes(PeerId peer, const Bytes& payload);
+  void handleTxRequest(PeerId peer, const Bytes& payload);
+  void fetchWantedTxs();
   void gossipMempool();
-  void broadcastTxs(const std::vector<BytesView>& raws, std::optional<PeerId> except);
+  // Cuts `raws` into Tx batches of about kTxBatchTargetBytes and hands each to `sink`.
+  static void batchTxs(const std::vector<BytesView>& raws, const std::function<void(Bytes)>& sink);
+  void announceTxs(const std::vector<Hash32>& hashes, PeerId except);
   Bytes buildProposal(uint64_t height);
   bool checkProposal(uint64_t height, const Value& value);
   // Validator sets from the committed state: of the head block and of the next height.
@@ -199,6 +216,18 @@ class BftEngine final : public Engine {
   bool regossiped_ = false;
   bool nextHeightScheduled_ = false;
   std::unordered_set<Hash32> gossipedTxs_;  // pooled transactions already announced
+  // Transactions peers announced that the pool lacks: who announced them (first asked first) and
+  // when to ask (again). Bounded by the pool's capacity.
+  struct WantedTx {
+    std::vector<PeerId> announcers;
+    std::size_t asked = 0;  // announcers asked so far
+    std::chrono::steady_clock::time_point due;
+  };
+  std::unordered_map<Hash32, WantedTx> wantedTxs_;
+  bool fetchScheduled_ = false;
+  // Transactions of the last blocks, so that a lagging peer's announcements of them are ignored:
+  // two generations, the older dropped when the newer holds a pool's worth.
+  std::unordered_set<Hash32> recentlyCommitted_, previouslyCommitted_;
   std::atomic<bool> mempoolDirty_{false};
 
   // Engine thread queue.

@@ -8,36 +8,67 @@ namespace tn::net {
 
 std::string_view name(Kind k) {
   switch (k) {
-    case Kind::Hello: return "hello";
-    case Kind::Auth: return "auth";
-    case Kind::PexRequest: return "pex-request";
-    case Kind::PexAddrs: return "pex-addrs";
-    case Kind::Ping: return "ping";
-    case Kind::Tx: return "tx";
-    case Kind::Proposal: return "proposal";
-    case Kind::Vote: return "vote";
-    case Kind::Evidence: return "evidence";
-    case Kind::Status: return "status";
-    case Kind::BlockRequest: return "block-request";
-    case Kind::BlockResponse: return "block-response";
+    case Kind::Hello:
+      return "hello";
+    case Kind::Auth:
+      return "auth";
+    case Kind::PexRequest:
+      return "pex-request";
+    case Kind::PexAddrs:
+      return "pex-addrs";
+    case Kind::Ping:
+      return "ping";
+    case Kind::Tx:
+      return "tx";
+    case Kind::Proposal:
+      return "proposal";
+    case Kind::Vote:
+      return "vote";
+    case Kind::Evidence:
+      return "evidence";
+    case Kind::Status:
+      return "status";
+    case Kind::BlockRequest:
+      return "block-request";
+    case Kind::BlockResponse:
+      return "block-response";
+    case Kind::TxHashes:
+      return "tx-hashes";
+    case Kind::TxRequest:
+      return "tx-request";
   }
   return "unknown";
 }
 
 std::optional<uint32_t> maxPayload(uint8_t kind) {
   switch (Kind(kind)) {
-    case Kind::Hello: return 256;
-    case Kind::Auth: return 128;
-    case Kind::PexRequest: return 0;
-    case Kind::PexAddrs: return 64 * 1024;
-    case Kind::Ping: return 0;
-    case Kind::Tx: return uint32_t(bft::kMaxTxBatchBytes);
-    case Kind::Proposal: return uint32_t(bft::kMaxBlockMessageBytes);
-    case Kind::Vote: return 512;
-    case Kind::Evidence: return 1024;
-    case Kind::Status: return 256;
-    case Kind::BlockRequest: return 64;
-    case Kind::BlockResponse: return uint32_t(bft::kMaxBlockMessageBytes);
+    case Kind::Hello:
+      return 256;
+    case Kind::Auth:
+      return 128;
+    case Kind::PexRequest:
+      return 0;
+    case Kind::PexAddrs:
+      return 64 * 1024;
+    case Kind::Ping:
+      return 0;
+    case Kind::Tx:
+      return uint32_t(bft::kMaxTxBatchBytes);
+    case Kind::Proposal:
+      return uint32_t(bft::kMaxBlockMessageBytes);
+    case Kind::Vote:
+      return 512;
+    case Kind::Evidence:
+      return 1024;
+    case Kind::Status:
+      return 256;
+    case Kind::BlockRequest:
+      return 64;
+    case Kind::BlockResponse:
+      return uint32_t(bft::kMaxBlockMessageBytes);
+    case Kind::TxHashes:
+    case Kind::TxRequest:
+      return uint32_t(bft::kMaxTxHashesBytes);
   }
   return std::nullopt;
 }
@@ -46,7 +77,9 @@ bool isGossip(Kind k) {
   return k == Kind::Tx || k == Kind::Proposal || k == Kind::Vote || k == Kind::Evidence;
 }
 
-bool isConsensusChannel(uint8_t kind) { return kind >= uint8_t(Kind::Tx) && maxPayload(kind); }
+bool isConsensusChannel(uint8_t kind) {
+  return kind >= uint8_t(Kind::Tx) && maxPayload(kind);
+}
 
 Bytes frame(Kind kind, BytesView payload) {
   Bytes out;
@@ -62,13 +95,19 @@ Bytes frame(Kind kind, BytesView payload) {
 }
 
 namespace {
-Hash32 hashField(const rlp::Item& item) { return Hash32::fromView(item.bytes()); }
+Hash32 hashField(const rlp::Item& item) {
+  return Hash32::fromView(item.bytes());
+}
 }  // namespace
 
 Bytes Hello::encode() const {
   rlp::Encoder e;
   auto m = e.beginList();
-  e.uint(uint64_t(version)).uint(chainId).bytes(genesisHash).bytes(nodeId).uint(uint64_t(listenPort));
+  e.uint(uint64_t(version))
+      .uint(chainId)
+      .bytes(genesisHash)
+      .bytes(nodeId)
+      .uint(uint64_t(listenPort));
   e.bytes(challenge);
   e.endList(m);
   return e.take();
@@ -176,14 +215,16 @@ PeerAddress parsePeerAddress(std::string_view text, bool allowPortZero) {
   auto at = text.find('@');
   if (at != std::string_view::npos) {
     a.nodeId = fromHex(text.substr(0, at));
-    if (a.nodeId.size() != 64) throw std::invalid_argument("peer address: node id must be 64 bytes hex");
+    if (a.nodeId.size() != 64)
+      throw std::invalid_argument("peer address: node id must be 64 bytes hex");
     text = text.substr(at + 1);
   }
   auto colon = text.rfind(':');
   if (colon == std::string_view::npos || colon == 0 || colon + 1 == text.size())
     throw std::invalid_argument("peer address must be [id@]host:port: " + std::string(text));
   std::string host(text.substr(0, colon));
-  if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']')
+    host = host.substr(1, host.size() - 2);
   if (host.size() > 253) throw std::invalid_argument("peer address: host too long");
   unsigned long port = 0;
   for (char c : text.substr(colon + 1)) {

@@ -35,6 +35,8 @@ enum class Kind : uint8_t {
   Status = uint8_t(bft::Channel::Status),
   BlockRequest = uint8_t(bft::Channel::BlockRequest),
   BlockResponse = uint8_t(bft::Channel::BlockResponse),
+  TxHashes = uint8_t(bft::Channel::TxHashes),
+  TxRequest = uint8_t(bft::Channel::TxRequest),
 };
 std::string_view name(Kind k);
 

@@ -99,11 +99,12 @@ class Link final : public PeerNetwork {
  public:
   Link(Net& net, std::size_t self) : net_(net), self_(self) {}
   void broadcast(Channel c, Bytes payload, std::optional<PeerId> except) override {
-    if (c == Channel::Tx) ++txFrames;
+    count(c);
     for (std::size_t i = 0; i < kNodes; ++i)
       if (i != self_ && (!except || *except != PeerId(i))) net_.deliver(self_, i, c, payload);
   }
   void send(PeerId peer, Channel c, Bytes payload) override {
+    count(c);
     net_.deliver(self_, std::size_t(peer), c, payload);
   }
   void punish(PeerId peer, std::string reason) override {
@@ -113,9 +114,15 @@ class Link final : public PeerNetwork {
   std::size_t peerCount() const override { return kNodes - 1; }
   std::mutex mutex;
   std::vector<std::string> punished;
-  std::atomic<int> txFrames{0};
+  // Frames this node sent (broadcast or to one peer) on the transaction channels.
+  std::atomic<int> txFrames{0}, txHashFrames{0}, txRequestFrames{0};
 
  private:
+  void count(Channel c) {
+    if (c == Channel::Tx) ++txFrames;
+    if (c == Channel::TxHashes) ++txHashFrames;
+    if (c == Channel::TxRequest) ++txRequestFrames;
+  }
   Net& net_;
   std::size_t self_;
 };
@@ -355,7 +362,8 @@ TEST_CASE("bft engine: the validator set follows the state from the height it na
 }
 
 TEST_CASE(
-    "bft engine: transactions are gossiped in batches; a malformed batch punishes its sender") {
+    "bft engine: transactions are pushed in batches, relayed by hash and fetched; malformed lists "
+    "punish their sender") {
   Net net;
   build(net, false);
   for (auto& n : net.nodes) n->engine->start();
@@ -389,7 +397,32 @@ TEST_CASE(
   Transaction broken = transfer(2, 0);
   broken.s = 0;  // out of range: recovery fails
   raws.push_back(broken.encode());
+  // Nodes 2 and 3 cut off: no quorum, so nothing commits and node 1 can only get the
+  // transactions by fetching what node 0 announces.
+  {
+    std::lock_guard lock(net.mutex);
+    net.cut = {2, 3};
+  }
   net.nodes[0]->engine->receive(PeerId(9), Channel::Tx, batch(raws));
+  auto& l0 = static_cast<Link&>(*net.nodes[0]->link);
+  auto& l1 = static_cast<Link&>(*net.nodes[1]->link);
+  REQUIRE(waitFor([&] { return net.nodes[1]->pool->size() == 30; }));
+  // Node 0 announced what it admitted in one hash list and answered node 1's one request with one
+  // batch; node 1 announced in turn and pushed nothing whole that it got from a peer.
+  CHECK(l0.txHashFrames.load() == 1);
+  CHECK(l0.txFrames.load() == 1);
+  CHECK(l0.txRequestFrames.load() == 0);
+  CHECK(l1.txRequestFrames.load() == 1);
+  CHECK(l1.txHashFrames.load() == 1);
+  CHECK(l1.txFrames.load() == 0);
+  {
+    std::lock_guard lock(l0.mutex);
+    CHECK(l0.punished.empty());  // a refused transaction is not the relaying peer's offence
+  }
+  {
+    std::lock_guard lock(net.mutex);
+    net.cut.clear();
+  }
 
   const Address sender = addressOfSecret(test::secretKey(1));
   REQUIRE(waitFor([&] {
@@ -401,28 +434,23 @@ TEST_CASE(
     CHECK(TestLedger::read(*n->chain->state(), addressOfSecret(test::secretKey(2))).nonce == 0);
     CHECK(TestLedger::read(*n->chain->state(), Address::fromU64(0xbeef)).balance == 30);
   }
-  // Node 0 relayed what it admitted as one batch; nobody relays a batch with nothing new.
-  CHECK(static_cast<Link&>(*net.nodes[0]->link).txFrames == 1);
-  {
-    auto& l0 = static_cast<Link&>(*net.nodes[0]->link);
-    std::lock_guard lock(l0.mutex);
-    CHECK(l0.punished.empty());  // a refused transaction is not the relaying peer's offence
-  }
-  for (std::size_t i = 1; i < kNodes; ++i)
-    CHECK(static_cast<Link&>(*net.nodes[i]->link).txFrames <= 1);
-
   // Not a list, an empty batch, an item that is not a transaction: the sending peer is punished.
-  auto& l1 = static_cast<Link&>(*net.nodes[1]->link);
   net.nodes[1]->engine->receive(PeerId(5), Channel::Tx, Bytes{0x82, 0x01, 0x02});
   net.nodes[1]->engine->receive(PeerId(6), Channel::Tx, batch({}));
   net.nodes[1]->engine->receive(PeerId(7), Channel::Tx, batch({toBytes("not a transaction")}));
+  // Hash lists (announcements and requests): empty, an item that is not 32 bytes, too many.
+  net.nodes[1]->engine->receive(PeerId(5), Channel::TxHashes, batch({}));
+  net.nodes[1]->engine->receive(PeerId(6), Channel::TxRequest, batch({toBytes("short")}));
+  net.nodes[1]->engine->receive(
+      PeerId(7), Channel::TxHashes,
+      batch(std::vector<Bytes>(kMaxTxHashesPerMessage + 1, Bytes(32, 0x11))));
   REQUIRE(waitFor([&] {
     std::lock_guard lock(l1.mutex);
-    return l1.punished.size() >= 3;
+    return l1.punished.size() >= 6;
   }));
   stopAll(net);
   std::lock_guard lock(l1.mutex);
-  REQUIRE(l1.punished.size() == 3);
+  REQUIRE(l1.punished.size() == 6);
   for (const std::string& why : l1.punished)
     CHECK(why.find("malformed message") != std::string::npos);
 }
