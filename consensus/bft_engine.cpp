@@ -700,8 +700,14 @@ void BftEngine::fetchWantedTxs() {
 
 void BftEngine::handleTxRequest(PeerId peer, const Bytes& payload) {
   std::vector<std::shared_ptr<const Transaction>> found;  // keeps the raw bytes alive
-  for (const Hash32& h : decodeHashes(payload))
-    if (auto tx = mempool_.get(h)) found.push_back(std::move(tx));  // gone: committed or evicted
+  std::size_t bytes = 0;
+  for (const Hash32& h : decodeHashes(payload)) {
+    auto tx = mempool_.get(h);  // null: committed or evicted since it was announced
+    if (!tx) continue;
+    if (bytes + tx->raw.size() > kMaxTxResponseBytes) break;
+    bytes += tx->raw.size();
+    found.push_back(std::move(tx));
+  }
   std::vector<BytesView> raws;
   raws.reserve(found.size());
   for (const auto& tx : found) raws.push_back(tx->raw);

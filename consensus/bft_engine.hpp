@@ -59,6 +59,9 @@ inline constexpr std::size_t kMaxTxHashesBytes = kMaxTxHashesPerMessage * 33 + 1
 inline constexpr std::chrono::milliseconds kTxAnnounceWait{100};
 inline constexpr std::chrono::milliseconds kTxRequestTimeout{1000};
 inline constexpr std::size_t kMaxTxAnnouncers = 4;  // peers remembered per wanted transaction
+// One request is answered with at most this many bytes of transactions (no large amplification of
+// a small request); what is cut off reaches the requester in blocks or from another announcer.
+inline constexpr std::size_t kMaxTxResponseBytes = 4u << 20;
 
 // What the engine needs from the p2p layer. Implementations must not call back into the engine.
 class PeerNetwork {
