@@ -3,6 +3,7 @@
 
 #include "chain/blockbuilder.hpp"
 #include "tests/unit/chain/hook_module.hpp"
+#include "tests/unit/chain/test_genesis.hpp"
 #include "tests/unit/chain/test_ledger.hpp"
 #include "tests/unit/state/helpers.hpp"
 
@@ -48,13 +49,8 @@ struct Node {
     EmptyState empty;
     Overlay state(empty);
     TestLedger::write(state, funded, {0, U256(1) << 80});
-    BlockHeader h;
-    h.gasLimit = params.blockGasLimit;
-    h.baseFeePerGas = params.baseFee;
-    h.transactionsRoot = orderedRoot({});
-    h.receiptsRoot = orderedRoot({});
-    h.stateRoot = chain->prepareState(state.writes()).newRoot;
-    chain->commitGenesis(h, state.writes(), boost::json::object{{"chainId", kChain}});
+    test::commitTestGenesis(*chain, params, state.writes(),
+                            boost::json::object{{"chainId", kChain}});
   }
 };
 
@@ -260,10 +256,12 @@ TEST_CASE("block: consensus data round-trips, binds the block hash and reaches t
 
   Block forged = s.block;  // other proofs under the same header: refused
   forged.consensus.evidence = {Bytes{9}};
-  CHECK_THROWS_WITH_AS(applyBlock(*b.chain, *b.executor, forged), doctest::Contains("extraData"), std::runtime_error);
+  CHECK_THROWS_WITH_AS(applyBlock(*b.chain, *b.executor, forged), doctest::Contains("extraData"),
+                       std::runtime_error);
   forged = s.block;  // other facts: execution differs
   forged.consensus.doubleSigns.clear();
-  CHECK_THROWS_WITH_AS(applyBlock(*b.chain, *b.executor, forged), doctest::Contains("state root"), std::runtime_error);
+  CHECK_THROWS_WITH_AS(applyBlock(*b.chain, *b.executor, forged), doctest::Contains("state root"),
+                       std::runtime_error);
   forged.consensus.doubleSigns = c.doubleSigns;
   forged.consensus.parentSigners->pop_back();
   CHECK_THROWS_AS(applyBlock(*b.chain, *b.executor, forged), std::runtime_error);

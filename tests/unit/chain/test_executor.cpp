@@ -4,6 +4,7 @@
 #include "chain/blockbuilder.hpp"
 #include "chain/executor.hpp"
 #include "tests/unit/chain/hook_module.hpp"
+#include "tests/unit/chain/test_genesis.hpp"
 #include "tests/unit/chain/test_ledger.hpp"
 #include "tests/unit/state/helpers.hpp"
 
@@ -98,7 +99,8 @@ struct Fixture {
     return std::make_shared<const Transaction>(std::move(t));
   }
 
-  static Bytes calldata(std::string_view sig, const std::string& types, const abi::ValueList& args) {
+  static Bytes calldata(std::string_view sig, const std::string& types,
+                        const abi::ValueList& args) {
     auto s = abi::selector(sig);
     Bytes out(s.begin(), s.end());
     append(out, abi::encode(abi::Type::parseList(types), args));
@@ -108,7 +110,10 @@ struct Fixture {
   BlockExecution run(std::vector<std::shared_ptr<const Transaction>> txs, bool drop = true) {
     BlockExecution e = executor->executeBlock(state, block, txs, drop);
     for (auto& [k, v] : e.changes) {
-      if (v) state.put(k, *v); else state.erase(k);
+      if (v)
+        state.put(k, *v);
+      else
+        state.erase(k);
     }
     return e;
   }
@@ -134,14 +139,16 @@ TEST_CASE("executor: plain transfer moves value, bumps the nonce and pays the fe
 
 TEST_CASE("executor: a module call is routed by selector, writes state and emits its event") {
   Fixture f;
-  auto e = f.run({f.tx(f.alice, 0, kCounterAddr, Fixture::calldata("increment(uint256)", "uint256", {U256(5)}))});
+  auto e = f.run({f.tx(f.alice, 0, kCounterAddr,
+                       Fixture::calldata("increment(uint256)", "uint256", {U256(5)}))});
   const Receipt& r = e.receipts.at(0);
   REQUIRE(r.success);
   CHECK(abi::decode({abi::Type::parse("uint256")}, r.output)[0].asUint() == 5);
   REQUIRE(r.logs.size() == 1);
   CHECK(r.logs[0].address == kCounterAddr);
   CHECK(r.logs[0].topics[0] == abi::eventTopic("Incremented(address,uint256)"));
-  CHECK(r.logs[0].topics[1] == Hash32::fromView(abi::encode({abi::Type::parse("address")}, {f.aliceAddr})));
+  CHECK(r.logs[0].topics[1] ==
+        Hash32::fromView(abi::encode({abi::Type::parse("address")}, {f.aliceAddr})));
   CHECK(bloomMayContain(e.bloom, kCounterAddr));
   // Fee covers intrinsic + declared call gas + one write + one log, refund of the rest.
   CHECK(r.gasUsed > 21000 + gas::kDefaultCall);
@@ -155,9 +162,12 @@ TEST_CASE("executor: a module call is routed by selector, writes state and emits
   CHECK(abi::decode({abi::Type::parse("uint256")}, c.output)[0].asUint() == 5);
 }
 
-TEST_CASE("executor: a revert keeps nonce and fee, drops the call's writes and value, reports the reason") {
+TEST_CASE(
+    "executor: a revert keeps nonce and fee, drops the call's writes and value, reports the "
+    "reason") {
   Fixture f;
-  auto e = f.run({f.tx(f.alice, 0, kCounterAddr, Fixture::calldata("fail(string)", "string", {"nope"}))});
+  auto e = f.run(
+      {f.tx(f.alice, 0, kCounterAddr, Fixture::calldata("fail(string)", "string", {"nope"}))});
   const Receipt& r = e.receipts.at(0);
   CHECK_FALSE(r.success);
   CHECK(r.revertReason == "nope");
@@ -167,14 +177,16 @@ TEST_CASE("executor: a revert keeps nonce and fee, drops the call's writes and v
   CHECK_FALSE(f.state.get(asBytes("counter/value")));
 
   // Value sent with a reverted payable call comes back.
-  auto e2 = f.run({f.tx(f.alice, 1, kCounterAddr, Fixture::calldata("fail(string)", "string", {"x"}), 0)});
+  auto e2 = f.run(
+      {f.tx(f.alice, 1, kCounterAddr, Fixture::calldata("fail(string)", "string", {"x"}), 0)});
   CHECK_FALSE(e2.receipts[0].success);
 }
 
 TEST_CASE("executor: malformed calls revert with empty data") {
   Fixture f;
   auto unknown = f.tx(f.alice, 0, kCounterAddr, {0xde, 0xad, 0xbe, 0xef});
-  auto valueToNonPayable = f.tx(f.alice, 1, kCounterAddr, Fixture::calldata("increment(uint256)", "uint256", {U256(1)}), 7);
+  auto valueToNonPayable = f.tx(f.alice, 1, kCounterAddr,
+                                Fixture::calldata("increment(uint256)", "uint256", {U256(1)}), 7);
   Bytes truncated = Fixture::calldata("increment(uint256)", "uint256", {U256(1)});
   truncated.resize(20);
   auto shortData = f.tx(f.alice, 2, kCounterAddr, truncated);
@@ -204,8 +216,10 @@ TEST_CASE("executor: out of gas consumes the whole limit; arithmetic overflow re
   CHECK(e.receipts[0].gasUsed == 500'000);
 
   U256 max = std::numeric_limits<U256>::max();
-  auto e2 = f.run({f.tx(f.alice, 1, kCounterAddr, Fixture::calldata("increment(uint256)", "uint256", {max})),
-                   f.tx(f.alice, 2, kCounterAddr, Fixture::calldata("increment(uint256)", "uint256", {U256(1)}))});
+  auto e2 = f.run(
+      {f.tx(f.alice, 1, kCounterAddr, Fixture::calldata("increment(uint256)", "uint256", {max})),
+       f.tx(f.alice, 2, kCounterAddr,
+            Fixture::calldata("increment(uint256)", "uint256", {U256(1)}))});
   CHECK(e2.receipts[0].success);
   CHECK_FALSE(e2.receipts[1].success);
   CHECK(e2.receipts[1].revertReason.find("overflow") != std::string::npos);
@@ -235,7 +249,8 @@ TEST_CASE("executor: estimateGas equals the gas the transaction then uses") {
   CHECK_THROWS_AS(f.executor->estimateGas(f.state, f.block, q), Revert);
 }
 
-TEST_CASE("executor: invalid transactions are dropped by a proposer and refused in a received block") {
+TEST_CASE(
+    "executor: invalid transactions are dropped by a proposer and refused in a received block") {
   Fixture f;
   auto gap = f.tx(f.alice, 5, f.bobAddr, {}, 1, 21000);
   auto poor = f.tx(f.bob, 0, f.aliceAddr, {}, 1, 21000);
@@ -348,13 +363,8 @@ struct HookChain {
     EmptyState empty;
     Overlay state(empty);
     TestLedger::write(state, funded, {0, U256(1'000'000'000)});
-    BlockHeader h;
-    h.gasLimit = params.blockGasLimit;
-    h.baseFeePerGas = params.baseFee;
-    h.transactionsRoot = orderedRoot({});
-    h.receiptsRoot = orderedRoot({});
-    h.stateRoot = chain->prepareState(state.writes()).newRoot;
-    chain->commitGenesis(h, state.writes(), boost::json::object{{"chainId", kChain}});
+    test::commitTestGenesis(*chain, params, state.writes(),
+                            boost::json::object{{"chainId", kChain}});
   }
 };
 

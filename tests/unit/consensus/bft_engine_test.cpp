@@ -14,6 +14,7 @@
 
 #include "chain/rlp.hpp"
 #include "consensus/vote.hpp"
+#include "tests/unit/chain/test_genesis.hpp"
 #include "tests/unit/chain/test_ledger.hpp"
 #include "tests/unit/state/helpers.hpp"
 
@@ -145,11 +146,7 @@ void build(Net& net, bool dynamicSet) {
     Overlay state(empty);
     for (uint32_t k = 1; k <= 3; ++k)  // accounts for the transaction tests
       TestLedger::write(state, addressOfSecret(test::secretKey(k)), {0, U256(1'000'000'000'000)});
-    BlockHeader h;
-    h.gasLimit = n->params.blockGasLimit;
-    h.baseFeePerGas = 1;
-    h.stateRoot = n->chain->prepareState(state.writes()).newRoot;
-    n->chain->commitGenesis(h, state.writes(), boost::json::object{});
+    test::commitTestGenesis(*n->chain, n->params, state.writes());
     n->pool = std::make_unique<Mempool>(MempoolConfig{kChain, 1000, 64, n->params.blockGasLimit});
     n->link = std::make_unique<Link>(net, i);
     BftEngineOptions o;

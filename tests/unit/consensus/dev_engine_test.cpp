@@ -1,10 +1,12 @@
 // The single-validator dev engine: seals pending transactions into committed blocks.
+#include "consensus/dev_engine.hpp"
+
 #include <doctest/doctest.h>
 
 #include <atomic>
 #include <thread>
 
-#include "consensus/dev_engine.hpp"
+#include "tests/unit/chain/test_genesis.hpp"
 #include "tests/unit/chain/test_ledger.hpp"
 #include "tests/unit/state/helpers.hpp"
 
@@ -35,11 +37,7 @@ struct DevChain {
     EmptyState empty;
     Overlay state(empty);
     TestLedger::write(state, sender, {0, U256(1) << 70});
-    BlockHeader h;
-    h.gasLimit = gasLimit;
-    h.baseFeePerGas = 1;
-    h.stateRoot = chain->prepareState(state.writes()).newRoot;
-    chain->commitGenesis(h, state.writes(), boost::json::object{});
+    test::commitTestGenesis(*chain, params, state.writes());
     pool = std::make_unique<Mempool>(MempoolConfig{kChain, 1000, 64, gasLimit});
   }
   void submit(uint64_t nonce) {
@@ -98,10 +96,12 @@ TEST_CASE("dev engine: the running engine seals on arrival and stops cleanly") {
   engine.onCommit([&](const Block&, const std::vector<Receipt>&) { ++commits; });
   engine.start();
   c.submit(0);
-  for (int i = 0; i < 200 && commits.load() < 1; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  for (int i = 0; i < 200 && commits.load() < 1; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
   CHECK(commits.load() == 1);
   c.submit(1);
-  for (int i = 0; i < 200 && commits.load() < 2; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  for (int i = 0; i < 200 && commits.load() < 2; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
   engine.stop();
   CHECK(commits.load() == 2);
   CHECK(c.chain->height() == 2);
