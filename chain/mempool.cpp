@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <queue>
 #include <string>
+#include <tuple>
 
 namespace tn {
 namespace {
@@ -126,7 +127,8 @@ AddResult Mempool::add(TxPtr tx, const StateReader& committed, const Ledger& led
   {
     std::lock_guard lk(mu_);
     if (byHash_.contains(t.hash)) throw reject("already known");
-    const uint64_t committedNonce = ledger.nonce(committed, from);
+    const Ledger::AccountState account = ledger.account(committed, from);  // one state read
+    const uint64_t committedNonce = account.nonce;
     if (t.nonce < committedNonce)
       throw reject("nonce too low: next nonce " + std::to_string(committedNonce) + ", tx nonce " +
                    std::to_string(t.nonce));
@@ -143,7 +145,7 @@ AddResult Mempool::add(TxPtr tx, const StateReader& committed, const Ledger& led
     if (replacing && !outbids(t, *old->second.tx))
       throw reject("replacement transaction underpriced");
 
-    const U256 balance = ledger.balance(committed, from);
+    const U256& balance = account.balance;
     if (entry.cost > wide(balance))
       throw reject("insufficient funds for gas * price + value: balance " + balance.str() +
                    ", tx cost " + entry.cost.str());
@@ -191,6 +193,12 @@ AddResult Mempool::add(TxPtr tx, const StateReader& committed, const Ledger& led
     reindex(*acct);
     res.executable = t.nonce <= pending;
     ++added_;
+    if (trackAdded_) {
+      if (addedLog_.size() < config_.maxTxs)
+        addedLog_.push_back(tx);
+      else
+        addedOverflow_ = true;
+    }
   }
   cv_.notify_all();
   std::vector<std::function<void()>> callbacks;
@@ -367,6 +375,34 @@ std::vector<Mempool::TxPtr> Mempool::senderTxs(const Address& a) const {
 
 std::vector<Mempool::TxPtr> Mempool::all() const {
   std::lock_guard lk(mu_);
+  return allLocked();
+}
+
+void Mempool::trackAdded() {
+  std::lock_guard lk(mu_);
+  trackAdded_ = true;
+}
+
+std::vector<Mempool::TxPtr> Mempool::takeAdded() {
+  std::lock_guard lk(mu_);
+  std::vector<TxPtr> log = std::move(addedLog_);
+  addedLog_.clear();
+  if (addedOverflow_) {
+    addedOverflow_ = false;
+    return allLocked();
+  }
+  std::vector<TxPtr> out;
+  out.reserve(log.size());
+  for (auto& tx : log)
+    if (auto it = byHash_.find(tx->hash); it != byHash_.end() && it->second == tx)
+      out.push_back(std::move(tx));
+  std::sort(out.begin(), out.end(), [](const TxPtr& a, const TxPtr& b) {
+    return std::tie(*a->sender, a->nonce) < std::tie(*b->sender, b->nonce);
+  });
+  return out;
+}
+
+std::vector<Mempool::TxPtr> Mempool::allLocked() const {
   std::vector<const decltype(accounts_)::value_type*> accts;
   accts.reserve(accounts_.size());
   for (const auto& kv : accounts_) accts.push_back(&kv);

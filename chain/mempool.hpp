@@ -72,6 +72,13 @@ class Mempool {
   // Every pooled transaction, by sender address then nonce (txpool_content and tests).
   std::vector<TxPtr> all() const;
 
+  // For a gossiping node: after trackAdded(), takeAdded() returns the transactions added since
+  // its previous call that are still pooled, by sender then nonce, so a wake-up costs the new
+  // transactions rather than the whole pool. When more than maxTxs were added between two calls
+  // the record is dropped and takeAdded() returns every pooled transaction instead.
+  void trackAdded();
+  std::vector<TxPtr> takeAdded();
+
   // Block-producer wake-ups. `addedCount` counts successful adds; waitForAdded returns true as
   // soon as it exceeds `seen` (false on timeout). waitForPending returns true once the pool is
   // non-empty. onAdded callbacks run on the adding thread after the pool lock is released and
@@ -112,6 +119,7 @@ class Mempool {
   void rebuildEvictIndex(const U256& baseFee);
   void eraseEntry(Account& acct, std::map<uint64_t, Entry>::iterator it);
   void dropIfEmpty(const Address& a);
+  std::vector<TxPtr> allLocked() const;
 
   const MempoolConfig config_;
   mutable std::mutex mu_;
@@ -122,6 +130,9 @@ class Mempool {
   U256 evictBaseFee_ = 0;  // the base fee EvictKey tips were computed at
   uint64_t seq_ = 0;
   uint64_t added_ = 0;
+  bool trackAdded_ = false;
+  bool addedOverflow_ = false;
+  std::vector<TxPtr> addedLog_;  // since the last takeAdded(), when tracked
 
   std::mutex callbacksMu_;
   std::vector<std::function<void()>> callbacks_;

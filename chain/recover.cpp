@@ -109,7 +109,9 @@ std::vector<std::optional<std::string>> recoverSenders(std::span<Transaction*> t
       errors[i] = e.what();
     }
   };
-  if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
+  // hardware_concurrency() is a sched_getaffinity system call: ask once, not once per batch.
+  static const unsigned hardwareThreads = std::max(1u, std::thread::hardware_concurrency());
+  if (threads == 0) threads = hardwareThreads;
   std::size_t pending = 0;
   for (Transaction* tx : txs) pending += tx && !tx->sender;
   if (threads <= 1 || pending < kMinParallelBatch) {

@@ -97,6 +97,7 @@ BftEngine::BftEngine(ChainStore& chain, const Executor& executor, Mempool& mempo
   if (options_.genesisValidators.size() == 0)
     throw std::invalid_argument("bft engine: no validators");
   options_.tendermint.haltAfterDecision = true;  // the engine starts each height itself
+  mempool_.trackAdded();
   mempool_.onAdded([this] {
     if (!mempoolDirty_.exchange(true)) post([this] { gossipMempool(); });
   });
@@ -732,16 +733,17 @@ void BftEngine::batchTxs(const std::vector<BytesView>& raws,
 
 void BftEngine::gossipMempool() {
   mempoolDirty_ = false;
-  auto pooled =
-      mempool_.all();  // by sender then nonce: receivers get each sender's nonces in order
+  // Only what was added since the last wake-up, by sender then nonce: receivers get each
+  // sender's nonces in order. Transactions that came from peers are in gossipedTxs_ already.
+  auto added = mempool_.takeAdded();
   std::vector<BytesView> fresh;
-  for (const auto& tx : pooled)
+  for (const auto& tx : added)
     if (gossipedTxs_.insert(tx->hash).second) fresh.push_back(tx->raw);
   batchTxs(fresh,
            [&](Bytes batch) { network_.broadcast(Channel::Tx, std::move(batch), std::nullopt); });
   if (gossipedTxs_.size() > 4 * mempool_.config().maxTxs) {
     gossipedTxs_.clear();
-    for (const auto& tx : pooled) gossipedTxs_.insert(tx->hash);
+    for (const auto& tx : mempool_.all()) gossipedTxs_.insert(tx->hash);
   }
 }
 

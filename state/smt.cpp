@@ -470,8 +470,9 @@ StateTree::Update StateTree::prepare(const WriteSet& changes) const {
       std::partition_point(ops.begin(), ops.end(),
                            [](const Preparer::Op& o) { return bitAt(o.path, 0) == 0; }) -
       ops.begin());
+  static const bool multicore = std::thread::hardware_concurrency() > 1;  // a system call
   if (rootNode && !rootNode->leaf && mid >= kParallelPrepare / 2 &&
-      ops.size() - mid >= kParallelPrepare / 2 && std::thread::hardware_concurrency() > 1) {
+      ops.size() - mid >= kParallelPrepare / 2 && multicore) {
     // A large batch under an internal root: the left subtree is hashed on a helper thread while
     // this one does the right. The subtrees share no node, the helper only reads (under the
     // shared lock this thread holds), and the node writes are sorted in takeWrites, so the

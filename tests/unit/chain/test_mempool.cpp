@@ -2,6 +2,8 @@
 
 #include <atomic>
 #include <thread>
+#include <tuple>
+#include <algorithm>
 
 #include "chain/mempool.hpp"
 #include "tests/unit/chain/test_ledger.hpp"
@@ -369,6 +371,38 @@ TEST_CASE("Mempool: wake-ups for the block producer") {
   // A rejected add neither counts nor calls back.
   CHECK_THROWS_AS(p.add(tx), TxError);
   CHECK(calls == 1);
+}
+
+TEST_CASE("Mempool: takeAdded returns the new, still pooled transactions by sender and nonce") {
+  Pool p(8);
+  auto a0 = mk({.key = 1, .nonce = 0});
+  p.add(a0);
+  CHECK(p.pool.takeAdded().empty());  // not tracked yet
+  p.pool.trackAdded();
+  auto b1 = mk({.key = 2, .nonce = 1});
+  auto a1 = mk({.key = 1, .nonce = 1});
+  auto b0 = mk({.key = 2, .nonce = 0});
+  auto c0 = mk({.key = 3, .nonce = 0});
+  for (const auto& t : {b1, a1, b0, c0}) p.add(t);
+  // c0 leaves the pool (committed) before anyone takes it.
+  p.fund(3, U256(1'000'000'000'000ull), 1);
+  p.pool.removeCommitted({c0}, p.state, p.ledger);
+  std::vector<Mempool::TxPtr> want = {a1, b0, b1};
+  std::sort(want.begin(), want.end(), [](const auto& x, const auto& y) {
+    return std::tie(*x->sender, x->nonce) < std::tie(*y->sender, y->nonce);
+  });
+  CHECK(hashes(p.pool.takeAdded()) == hashes(want));
+  CHECK(p.pool.takeAdded().empty());  // each only once
+  // More additions than the pool holds between two calls: everything pooled is returned.
+  Pool q(2);
+  q.pool.trackAdded();
+  q.add({.key = 1, .nonce = 0});
+  q.add({.key = 2, .nonce = 0});
+  q.add({.key = 3, .nonce = 0, .tip = 5});  // evicts one
+  auto taken = q.pool.takeAdded();
+  CHECK(hashes(taken) == hashes(q.pool.all()));
+  CHECK(taken.size() == 2);
+  CHECK(q.pool.takeAdded().empty());
 }
 
 TEST_CASE("Mempool: concurrent adds and selects") {
