@@ -91,7 +91,7 @@ SealedBlock buildBlock(const ChainStore& chain, const Executor& executor,
   return seal(chain, executor, ctx, consensus, executor.executeBlock(*state, ctx, candidates, true));
 }
 
-SealedBlock applyBlock(const ChainStore& chain, const Executor& executor, const Block& block) {
+SealedBlock applyBlock(const ChainStore& chain, const Executor& executor, Block block) {
   const BlockHeader& want = block.header;
   BlockHeader head = chain.head();
   if (want.number != head.number + 1)
@@ -104,7 +104,7 @@ SealedBlock applyBlock(const ChainStore& chain, const Executor& executor, const 
   BlockContext ctx = contextOnHead(chain, executor, want.timestamp, want.proposer, block.consensus);
   std::vector<std::shared_ptr<const Transaction>> txs;
   txs.reserve(block.transactions.size());
-  for (const auto& tx : block.transactions) txs.push_back(std::make_shared<const Transaction>(tx));
+  for (auto& tx : block.transactions) txs.push_back(std::make_shared<const Transaction>(std::move(tx)));
   auto state = chain.state();
   SealedBlock got = seal(chain, executor, ctx, block.consensus, executor.executeBlock(*state, ctx, txs, false));
   const BlockHeader& h = got.block.header;
@@ -118,7 +118,7 @@ SealedBlock applyBlock(const ChainStore& chain, const Executor& executor, const 
   check(h.logsBloom == want.logsBloom, "logs bloom");
   check(h.extraData == want.extraData, "extraData (consensus data hash)");
   got.block.header = want;
-  got.block.commit = block.commit;
+  got.block.commit = std::move(block.commit);
   nameBlockEvents(got);  // the same header: the same hash, kept in step all the same
   return got;
 }

@@ -28,8 +28,9 @@ SealedBlock buildBlock(const ChainStore& chain, const Executor& executor,
 // Re-executes a received block on the head and checks every header field derived from execution
 // (state, transactions and receipts roots, gas used, bloom, and extraData as the consensus data's
 // hash). Throws std::runtime_error with the first mismatch. Senders must be recovered. Whether
-// the consensus data's facts follow from its proofs is for consensus to check.
-SealedBlock applyBlock(const ChainStore& chain, const Executor& executor, const Block& block);
+// the consensus data's facts follow from its proofs is for consensus to check. Takes the block by
+// value: a caller done with it moves it in and its transactions are not copied.
+SealedBlock applyBlock(const ChainStore& chain, const Executor& executor, Block block);
 
 // Commits a sealed block.
 inline void commitSealed(ChainStore& chain, SealedBlock& sealed) {

@@ -314,6 +314,14 @@ std::vector<Mempool::TxPtr> Mempool::select(const StateReader& state, const Ledg
 
 void Mempool::removeCommitted(const std::vector<TxPtr>& included, const StateReader& newState,
                               const Ledger& ledger) {
+  std::vector<const Transaction*> txs;
+  txs.reserve(included.size());
+  for (const auto& tx : included) txs.push_back(tx.get());
+  removeCommitted(txs, newState, ledger);
+}
+
+void Mempool::removeCommitted(std::span<const Transaction* const> included,
+                              const StateReader& newState, const Ledger& ledger) {
   std::lock_guard lk(mu_);
   std::set<Address> senders;
   for (const auto& tx : included) {

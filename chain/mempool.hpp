@@ -11,6 +11,7 @@
 #include <mutex>
 #include <optional>
 #include <set>
+#include <span>
 #include <unordered_map>
 #include <vector>
 
@@ -61,6 +62,8 @@ class Mempool {
 
   // After a block commit: drops the included transactions and every pooled transaction of their
   // senders whose nonce is now below the committed nonce.
+  void removeCommitted(std::span<const Transaction* const> included, const StateReader& newState,
+                       const Ledger& ledger);
   void removeCommitted(const std::vector<TxPtr>& included, const StateReader& newState,
                        const Ledger& ledger);
 

@@ -46,11 +46,25 @@ class BftEngine::Driver final : public Application, public Outbox {
   // id(v) = the block hash. The header binds the transactions through transactionsRoot, which
   // is checked here, so the hash binds the whole payload. A proposed block carries no commit.
   Hash32 valueId(BytesView payload) override {
+    if (lastId && std::ranges::equal(lastId->payload, payload)) return lastId->id;
     Block block = Block::decode(payload);
     if (!block.commit.empty()) throw std::invalid_argument("a proposed block carries no commit");
     if (transactionsRoot(block.transactions) != block.header.transactionsRoot)
       throw std::invalid_argument("transactions do not match the transactions root");
-    return block.header.hash();
+    Hash32 id = block.header.hash();
+    lastId = IdOf{Bytes(payload.begin(), payload.end()), id, std::move(block)};
+    return id;
+  }
+  // The block valueId decoded for exactly this payload, if it was the last one asked: checking a
+  // proposal right after its id then neither decodes nor hashes its transactions again.
+  std::optional<Block> takeDecoded(const Value& value) {
+    if (!lastId || !lastId->block || lastId->id != value.id || lastId->payload != value.payload)
+      return std::nullopt;
+    return std::exchange(lastId->block, std::nullopt);
+  }
+  // The proposer already knows its own block's id.
+  void rememberId(Bytes payload, const Hash32& id) {
+    lastId = IdOf{std::move(payload), id, std::nullopt};
   }
   Bytes getValue(uint64_t height) override { return engine_.buildProposal(height); }
   bool validValue(uint64_t height, const Value& value) override {
@@ -82,6 +96,14 @@ class BftEngine::Driver final : public Application, public Outbox {
   std::map<Hash32, SealedBlock> sealed;
 
  private:
+  // The last payload given an id (the machine asks again for repeated and own proposals).
+  struct IdOf {
+    Bytes payload;
+    Hash32 id;
+    std::optional<Block> block;  // until checkProposal takes it
+  };
+  std::optional<IdOf> lastId;
+
   BftEngine& engine_;
 };
 
@@ -415,6 +437,7 @@ Bytes BftEngine::buildProposal(uint64_t height) {
     }
     Hash32 id = sealed.block.header.hash();
     driver_->sealed.insert_or_assign(id, std::move(sealed));
+    driver_->rememberId(payload, id);
     return payload;
   }
 }
@@ -422,7 +445,8 @@ Bytes BftEngine::buildProposal(uint64_t height) {
 bool BftEngine::checkProposal(uint64_t height, const Value& value) {
   if (driver_->sealed.count(value.id)) return true;  // our own block, or already executed
   try {
-    Block block = Block::decode(value.payload);
+    std::optional<Block> decoded = driver_->takeDecoded(value);
+    Block block = decoded ? std::move(*decoded) : Block::decode(value.payload);
     if (block.header.number != height || height != chain_.height() + 1) return false;
     // A proposer cannot push block time ahead of the validators' clocks (modules use it as "now").
     if (block.header.timestamp > unixNow() + kMaxClockDriftSeconds)
@@ -442,7 +466,7 @@ bool BftEngine::checkProposal(uint64_t height, const Value& value) {
     }
     for (const auto& error : recoverSenders(txs))
       if (error) return false;
-    SealedBlock sealed = applyBlock(chain_, executor_, block);  // checks every derived root
+    SealedBlock sealed = applyBlock(chain_, executor_, std::move(block));  // checks every derived root
     driver_->sealed.insert_or_assign(value.id, std::move(sealed));
     return true;
   } catch (const std::exception& e) {
@@ -471,11 +495,11 @@ void BftEngine::commitDecision(const Decision& d) {
   sealed.block.commit = d.commit.encode();  // stored with the block: anyone can verify it
   commitSealed(chain_, sealed);
   // Included transactions leave the pool; so do those the block builder found invalid.
-  std::vector<std::shared_ptr<const Transaction>> done;
-  for (const auto& tx : sealed.block.transactions)
-    done.push_back(std::make_shared<const Transaction>(tx));
+  std::vector<const Transaction*> done;
+  done.reserve(sealed.block.transactions.size() + sealed.dropped.size());
+  for (const auto& tx : sealed.block.transactions) done.push_back(&tx);
   for (const auto& [tx, why] : sealed.dropped)
-    if (why != kBlockFull) done.push_back(tx);
+    if (why != kBlockFull) done.push_back(tx.get());
   auto newState = chain_.state();
   mempool_.removeCommitted(done, *newState, executor_.modules().ledger());
   if (recentlyCommitted_.size() + sealed.block.transactions.size() > mempool_.config().maxTxs) {

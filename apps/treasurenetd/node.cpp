@@ -243,7 +243,7 @@ uint64_t replayChain(const std::filesystem::path& sourceData, const std::filesys
   for (uint64_t n = 1; n <= height; ++n) {
     auto block = source.block(n);
     if (!block) throw std::runtime_error("source block " + std::to_string(n) + " is missing");
-    SealedBlock sealed = applyBlock(target, executor, *block);  // checks every root
+    SealedBlock sealed = applyBlock(target, executor, std::move(*block));  // checks every root
     commitSealed(target, sealed);
     if (progress) progress(n);
   }

@@ -301,7 +301,7 @@ TEST_CASE("Mempool: removeCommitted drops included and stale transactions") {
   // The freed slots and nonces are usable again.
   p.add({.key = 3, .nonce = 1});
   CHECK(p.pool.pendingNonce(who(3), p.state, p.ledger) == 2);
-  p.pool.removeCommitted({}, p.state, p.ledger);
+  p.pool.removeCommitted(std::vector<Mempool::TxPtr>{}, p.state, p.ledger);
   CHECK(p.pool.size() == 3);
 }
 
