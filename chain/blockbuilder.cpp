@@ -104,7 +104,8 @@ SealedBlock applyBlock(const ChainStore& chain, const Executor& executor, Block 
   BlockContext ctx = contextOnHead(chain, executor, want.timestamp, want.proposer, block.consensus);
   std::vector<std::shared_ptr<const Transaction>> txs;
   txs.reserve(block.transactions.size());
-  for (auto& tx : block.transactions) txs.push_back(std::make_shared<const Transaction>(std::move(tx)));
+  for (auto& tx : block.transactions)
+    txs.push_back(std::make_shared<const Transaction>(std::move(tx)));
   auto state = chain.state();
   SealedBlock got = seal(chain, executor, ctx, block.consensus, executor.executeBlock(*state, ctx, txs, false));
   const BlockHeader& h = got.block.header;

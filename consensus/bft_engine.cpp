@@ -466,7 +466,8 @@ bool BftEngine::checkProposal(uint64_t height, const Value& value) {
     }
     for (const auto& error : recoverSenders(txs))
       if (error) return false;
-    SealedBlock sealed = applyBlock(chain_, executor_, std::move(block));  // checks every derived root
+    SealedBlock sealed =
+        applyBlock(chain_, executor_, std::move(block));  // checks every derived root
     driver_->sealed.insert_or_assign(value.id, std::move(sealed));
     return true;
   } catch (const std::exception& e) {

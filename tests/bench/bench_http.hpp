@@ -34,7 +34,8 @@ class TcpConn {
     if (::connect(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
       std::string why = std::strerror(errno);
       ::close(fd_);
-      throw std::runtime_error("connect to " + host + ":" + std::to_string(port) + " failed: " + why);
+      throw std::runtime_error("connect to " + host + ":" + std::to_string(port) +
+                               " failed: " + why);
     }
     int one = 1;
     ::setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
@@ -116,7 +117,8 @@ class HttpConn : public TcpConn {
 class WsConn : public TcpConn {
  public:
   WsConn(const std::string& host, uint16_t port) : TcpConn(host, port) {
-    sendAll("GET / HTTP/1.1\r\nHost: " + host + "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+    sendAll("GET / HTTP/1.1\r\nHost: " + host +
+            "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
             "Sec-WebSocket-Key: dG4tYmVuY2gtd3Mta2V5IQ==\r\nSec-WebSocket-Version: 13\r\n\r\n");
     std::size_t hdrEnd;
     while ((hdrEnd = buf_.find("\r\n\r\n")) == std::string::npos)

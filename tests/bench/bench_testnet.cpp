@@ -186,9 +186,11 @@ int runTestnetBench(const Options& o) {
       auto answer = heads.receive(10000);
       if (!answer) throw std::runtime_error("node 0 did not answer eth_subscribe");
       if (answer->find("\"result\"") != std::string::npos) break;
-      if (answer->find("\"error\"") != std::string::npos) throw std::runtime_error("eth_subscribe: " + *answer);
+      if (answer->find("\"error\"") != std::string::npos)
+        throw std::runtime_error("eth_subscribe: " + *answer);
     }
-    uint64_t seenHeight = resultQuantity(control[0]->post(R"({"jsonrpc":"2.0","id":1,"method":"eth_blockNumber","params":[]})"));
+    uint64_t seenHeight = resultQuantity(
+        control[0]->post(R"({"jsonrpc":"2.0","id":1,"method":"eth_blockNumber","params":[]})"));
     const auto start = Clock::now();
     Clock::time_point lastCommit = start;
     std::vector<std::thread> senders;
