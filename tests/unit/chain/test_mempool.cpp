@@ -1,9 +1,9 @@
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <thread>
 #include <tuple>
-#include <algorithm>
 
 #include "chain/mempool.hpp"
 #include "tests/unit/chain/test_ledger.hpp"
