@@ -103,8 +103,12 @@ Receipt Receipt::decode(BytesView in) {
   if (f.size() != 12) throw rlp::Error("receipt must have 12 fields");
   Receipt r;
   r.txHash = Hash32::fromView(f[0].bytes());
-  r.type = uint8_t(f[1].toU64());
-  r.success = f[2].toU64() == 1;
+  // Strict, like every decoder here: one receipt, one encoding (the receipts root hashes it).
+  const uint64_t type = f[1].toU64(), status = f[2].toU64();
+  if (type > uint8_t(Transaction::Type::DynamicFee)) throw rlp::Error("receipt: unknown type");
+  if (status > 1) throw rlp::Error("receipt: status must be 0 or 1");
+  r.type = uint8_t(type);
+  r.success = status == 1;
   r.gasUsed = f[3].toU64();
   r.cumulativeGasUsed = f[4].toU64();
   r.effectiveGasPrice = f[5].toU256();

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <map>
 #include <mutex>
 #include <set>
 #include <thread>
@@ -16,6 +17,7 @@
 #include "consensus/vote.hpp"
 #include "tests/unit/chain/test_genesis.hpp"
 #include "tests/unit/chain/test_ledger.hpp"
+#include "tests/unit/mutate.hpp"
 #include "tests/unit/state/helpers.hpp"
 
 using namespace tn;
@@ -85,9 +87,11 @@ struct Net {
   std::vector<std::unique_ptr<Node>> nodes;
   std::mutex mutex;
   std::set<std::size_t> cut;  // nodes that neither send nor receive
+  std::map<Channel, std::vector<Bytes>> samples;  // the first few messages of each channel
 
   void deliver(std::size_t from, std::optional<std::size_t> to, Channel c, const Bytes& payload) {
     std::lock_guard lock(mutex);
+    if (samples[c].size() < 3) samples[c].push_back(payload);
     if (cut.count(from)) return;
     for (std::size_t i = 0; i < nodes.size(); ++i) {
       if (i == from || (to && *to != i) || cut.count(i) || !nodes[i]->engine) continue;
@@ -192,6 +196,29 @@ uint64_t minHeight(Net& net) {
 
 void stopAll(Net& net) {
   for (auto& n : net.nodes) n->engine->stop();
+}
+
+Transaction transfer(uint32_t keyNo, uint64_t nonce) {
+  Transaction t;
+  t.type = Transaction::Type::DynamicFee;
+  t.chainId = kChain;
+  t.nonce = nonce;
+  t.maxPriorityFeePerGas = 1;
+  t.maxFeePerGas = 10;
+  t.gasLimit = 21000;
+  t.to = Address::fromU64(0xbeef);
+  t.value = 1;
+  t.sign(test::secretKey(keyNo));
+  return t;
+}
+
+// An RLP list of byte strings: a transaction batch or a hash list.
+Bytes batch(const std::vector<Bytes>& items) {
+  rlp::Encoder e;
+  auto l = e.beginList();
+  for (const Bytes& r : items) e.bytes(r);
+  e.endList(l);
+  return e.take();
 }
 
 }  // namespace
@@ -366,26 +393,6 @@ TEST_CASE(
   for (auto& n : net.nodes) n->engine->start();
   REQUIRE(waitFor([&] { return minHeight(net) >= 2; }));
 
-  auto transfer = [](uint32_t keyNo, uint64_t nonce) {
-    Transaction t;
-    t.type = Transaction::Type::DynamicFee;
-    t.chainId = kChain;
-    t.nonce = nonce;
-    t.maxPriorityFeePerGas = 1;
-    t.maxFeePerGas = 10;
-    t.gasLimit = 21000;
-    t.to = Address::fromU64(0xbeef);
-    t.value = 1;
-    t.sign(test::secretKey(keyNo));
-    return t;
-  };
-  auto batch = [](const std::vector<Bytes>& raws) {
-    rlp::Encoder e;
-    auto l = e.beginList();
-    for (const Bytes& r : raws) e.bytes(r);
-    e.endList(l);
-    return e.take();
-  };
   // 30 transfers of one sender, one of them twice, and one with a broken signature (refused by
   // the pool like any invalid transaction, which is not an offence of the relaying peer).
   std::vector<Bytes> raws;
@@ -450,4 +457,90 @@ TEST_CASE(
   REQUIRE(l1.punished.size() == 6);
   for (const std::string& why : l1.punished)
     CHECK(why.find("malformed message") != std::string::npos);
+}
+
+TEST_CASE(
+    "bft engine: mutated messages of every channel from a hostile peer are refused or ignored; the "
+    "node keeps its place in consensus") {
+  Net net;
+  build(net, false);
+  for (auto& n : net.nodes) n->engine->start();
+  REQUIRE(waitFor([&] { return minHeight(net) >= 3; }));
+
+  // Seeds: what the network itself sent, and valid messages of the channels it did not use.
+  std::map<Channel, std::vector<Bytes>> seeds;
+  {
+    std::lock_guard lock(net.mutex);
+    seeds = net.samples;
+  }
+  std::vector<Bytes> raws, hashes;
+  for (uint64_t n = 0; n < 3; ++n) {
+    Transaction t = transfer(3, n);
+    raws.push_back(t.raw);
+    hashes.push_back(Bytes(t.hash.data(), t.hash.data() + 32));
+  }
+  seeds[Channel::Tx].push_back(batch(raws));
+  seeds[Channel::TxHashes].push_back(batch(hashes));
+  seeds[Channel::TxRequest].push_back(batch(hashes));
+  seeds[Channel::Evidence].push_back(
+      DuplicateVoteEvidence::make(
+          Vote::sign(kChain, MsgType::Prevote, 2, 0, keccak256(std::string_view("x")), key(3)),
+          Vote::sign(kChain, MsgType::Prevote, 2, 0, keccak256(std::string_view("y")), key(3)))
+          .encode());
+  rlp::Encoder request;
+  auto r = request.beginList();
+  request.uint(uint64_t{2});
+  request.endList(r);
+  seeds[Channel::BlockRequest].push_back(request.take());
+  seeds[Channel::BlockResponse].push_back(net.nodes[1]->chain->block(2)->encode(false));
+  for (Channel c : {Channel::Proposal, Channel::Vote, Channel::Status})
+    REQUIRE_MESSAGE(!seeds[c].empty(), "the network sent no message on channel ", int(c));
+
+  // Node 0 gets thousands of mutations from "peer 9" while consensus runs. A parser or handler
+  // that threw anything but a parse error would stop its engine (and this test binary).
+  const PeerId hostile = 9;
+  tn::test::Mutator m(31);
+  std::size_t sent = 0;
+  for (const auto& [channel, messages] : seeds)
+    for (const Bytes& valid : messages)
+      for (int i = 0; i < 1000; ++i, ++sent)
+        net.nodes[0]->engine->receive(hostile, channel, m.mutate(valid));
+  // The engine works through its queue in order: once this last message from "peer 10" is
+  // punished, every mutation before it has been handled.
+  net.nodes[0]->engine->receive(PeerId(10), Channel::Status, Bytes{0x01});
+  auto& l0 = static_cast<Link&>(*net.nodes[0]->link);
+  REQUIRE(waitFor(
+      [&] {
+        std::lock_guard lock(l0.mutex);
+        return !l0.punished.empty() && l0.punished.back().starts_with("10: ");
+      },
+      60s));
+
+  // Every node, node 0 included, goes on committing: a lying status (a height far ahead) or a
+  // flood of broken votes does not take node 0 out of consensus.
+  const uint64_t before = net.nodes[0]->chain->height();
+  REQUIRE(waitFor([&] { return minHeight(net) >= before + 3; }, 60s));
+  stopAll(net);
+
+  {
+    std::lock_guard lock(l0.mutex);
+    MESSAGE(sent, " mutated messages on ", seeds.size(), " channels, ", l0.punished.size(),
+            " punished");
+    CHECK(l0.punished.size() > sent / 2);  // most mutations are offences
+    for (std::size_t i = 0; i + 1 < l0.punished.size(); ++i) {
+      CAPTURE(l0.punished[i]);
+      CHECK(l0.punished[i].starts_with("9: "));  // only the hostile peer, never an honest one
+    }
+  }
+  // Node 0 relayed nothing broken: the honest nodes punished nobody.
+  for (std::size_t i = 1; i < kNodes; ++i) {
+    auto& l = static_cast<Link&>(*net.nodes[i]->link);
+    std::lock_guard lock(l.mutex);
+    CHECK_MESSAGE(l.punished.empty(), "node ", i, " punished: ", l.punished.front());
+  }
+  // Same chain everywhere.
+  const uint64_t top = minHeight(net);
+  for (uint64_t h = 1; h <= top; ++h)
+    for (auto& n : net.nodes)
+      CHECK(n->chain->header(h)->hash() == net.nodes[0]->chain->header(h)->hash());
 }
