@@ -257,12 +257,12 @@ struct Connection : std::enable_shared_from_this<Connection> {
 
   void onHello() {
     remote = Hello::decode(body);
-    state = State::AwaitAuth;  // from here on, misbehaviour bans remote.nodeId
+    state = State::AwaitAuth;  // the node id is claimed, not proven, until its Auth verifies
     if (remote.version != kProtocolVersion)
       return refuse("protocol version " + std::to_string(remote.version));
     if (remote.chainId != host.config.chainId)
-      return refuse("wrong chain id " + std::to_string(remote.chainId), true);
-    if (remote.genesisHash != host.config.genesisHash) return refuse("wrong genesis hash", true);
+      return refuse("wrong chain id " + std::to_string(remote.chainId));
+    if (remote.genesisHash != host.config.genesisHash) return refuse("wrong genesis hash");
     if (remote.nodeId == host.nodeId) return refuse("connected to itself");
     if (host.banned(remote.nodeId)) {
       host.count([](HostStats& s) { ++s.refusedBanned; });
@@ -290,21 +290,22 @@ struct Connection : std::enable_shared_from_this<Connection> {
     host.onEstablished(shared_from_this());
   }
 
-  // A handshake that cannot succeed. A peer on another chain is banned too: redialling it is
-  // futile.
-  void refuse(const std::string& reason, bool banIt = false) {
+  // A handshake that cannot succeed. Nothing is banned: the Hello's node id is not proven yet.
+  void refuse(const std::string& reason) {
     host.count([](HostStats& s) { ++s.handshakeFailures; });
-    if (banIt) host.ban(remote.nodeId, reason);
     close("handshake refused: " + reason);
   }
 
   // Invalid data: disconnect, and ban the node once it is known who it is.
+  // Only a node id proven by its Auth signature is banned: before that the id is merely claimed,
+  // and banning it would let anyone get an honest node banned (and its connections dropped) by
+  // sending its id in a Hello followed by garbage.
   void misbehave(const std::string& reason) {
     if (state == State::Closed) return;
-    if (state == State::AwaitHello)
-      host.count([](HostStats& s) { ++s.handshakeFailures; });
-    else
+    if (state == State::Established)
       host.ban(remote.nodeId, reason);
+    else
+      host.count([](HostStats& s) { ++s.handshakeFailures; });
     close(reason);
   }
 

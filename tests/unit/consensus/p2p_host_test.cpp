@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "consensus/p2p/host.hpp"
+#include "tests/unit/mutate.hpp"
 
 using namespace tn;
 using namespace tn::net;
@@ -145,8 +146,105 @@ TEST_CASE("p2p handshake: another chain id or genesis is refused") {
     std::this_thread::sleep_for(300ms);
     CHECK(a.peerCount() == 0);
     CHECK(b.peerCount() == 0);
-    CHECK(a.isBanned(b.nodeId()));  // a node of another network is not worth redialling
+    // Refused, not banned: a Hello's node id is only claimed until its Auth verifies.
+    CHECK_FALSE(a.isBanned(b.nodeId()));
+    CHECK_FALSE(b.isBanned(a.nodeId()));
   }
+}
+
+namespace {
+
+// A raw TCP client that writes `bytes` to `host`, ends its side and reads until the host closes.
+void sendRaw(const Host& host, const Bytes& bytes) {
+  boost::asio::io_context io;
+  boost::asio::ip::tcp::socket raw(io);
+  raw.connect({boost::asio::ip::make_address("127.0.0.1"), host.port()});
+  boost::system::error_code ec;
+  boost::asio::write(raw, boost::asio::buffer(bytes), ec);
+  raw.shutdown(boost::asio::ip::tcp::socket::shutdown_send, ec);
+  std::array<uint8_t, 4096> sink{};
+  while (!ec) raw.read_some(boost::asio::buffer(sink), ec);
+}
+
+Bytes concatFrames(std::initializer_list<Bytes> frames) {
+  Bytes out;
+  for (const Bytes& f : frames) out.insert(out.end(), f.begin(), f.end());
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("p2p handshake: claiming another node's id in a Hello cannot get that node banned") {
+  Host a(fastConfig(1));
+  a.start();
+  auto bc = fastConfig(2);
+  bc.persistentPeers = {addressOf(a)};
+  Host b(bc);
+  b.start();
+  REQUIRE(waitUntil([&] { return a.peerCount() == 1 && b.peerCount() == 1; }));
+
+  // Someone without b's key sends b's node id, then an Auth that cannot verify; or b's id on
+  // another chain; or an Auth that is not even decodable.
+  Hello impostor;
+  impostor.chainId = kChainId;
+  impostor.genesisHash = genesisHash();
+  impostor.nodeId = b.nodeId();
+  impostor.challenge = keccak256(std::string_view("impostor challenge"));
+  Signature junk{U256(12345), U256(67890), 0};
+  sendRaw(a, concatFrames(
+                 {frame(Kind::Hello, impostor.encode()), frame(Kind::Auth, encodeAuth(junk))}));
+  sendRaw(a, concatFrames({frame(Kind::Hello, impostor.encode()), frame(Kind::Auth, Bytes{0x01})}));
+  sendRaw(a, concatFrames({frame(Kind::Hello, impostor.encode()), frame(Kind::Vote, Bytes{0xc0})}));
+  Hello otherChain = impostor;
+  otherChain.chainId = kChainId + 1;
+  sendRaw(a, frame(Kind::Hello, otherChain.encode()));
+  REQUIRE(waitUntil([&] { return a.stats().handshakeFailures >= 4; }));
+
+  CHECK_FALSE(a.isBanned(b.nodeId()));
+  CHECK(a.stats().bansIssued == 0);
+  std::this_thread::sleep_for(200ms);
+  CHECK(a.peerCount() == 1);  // the real b is still connected
+  CHECK(a.peers()[0].nodeId == b.nodeId());
+}
+
+TEST_CASE("p2p handshake: mutated handshakes and random bytes from raw connections") {
+  Host a(fastConfig(1));
+  a.start();
+  auto bc = fastConfig(2);
+  bc.persistentPeers = {addressOf(a)};
+  Host b(bc);
+  b.start();
+  REQUIRE(waitUntil([&] { return a.peerCount() == 1; }));
+
+  Hello hello;
+  hello.chainId = kChainId;
+  hello.genesisHash = genesisHash();
+  hello.nodeId = nodeIdOf(testKey(5));
+  hello.challenge = keccak256(std::string_view("a challenge"));
+  Signature sig{U256(1), U256(2), 1};
+  const Bytes valid = concatFrames({frame(Kind::Hello, hello.encode()),
+                                    frame(Kind::Auth, encodeAuth(sig)), frame(Kind::Ping, {})});
+  tn::test::Mutator m(41);
+  const int rounds = 150;
+  for (int i = 0; i < rounds; ++i) {
+    if (i % 10 == 9) {
+      Bytes noise(1 + m.below(300));
+      for (uint8_t& x : noise) x = uint8_t(m.below(256));
+      sendRaw(a, noise);
+    } else {
+      sendRaw(a, m.mutate(valid));
+    }
+  }
+  // Every raw connection is gone, the real peer is untouched and nobody was banned (no raw
+  // connection ever proved an identity); a new node can still join.
+  REQUIRE(waitUntil([&] { return a.peerCount() == 1 && a.stats().handshakeFailures > 0; }));
+  CHECK(a.stats().bansIssued == 0);
+  CHECK(a.peers()[0].nodeId == b.nodeId());
+  auto cc = fastConfig(3);
+  cc.persistentPeers = {addressOf(a)};
+  Host c(cc);
+  c.start();
+  CHECK(waitUntil([&] { return a.peerCount() == 2 && c.peerCount() == 1; }));
 }
 
 TEST_CASE("p2p handshake: a configured node id must match") {
