@@ -85,6 +85,7 @@ struct Host::Impl {
   tcp::acceptor acceptor{io};
   tcp::resolver resolver{io};
   asio::steady_timer tick{io};
+  asio::steady_timer acceptRetry{io};  // after a failed accept (EMFILE, ENOBUFS): no busy loop
   std::thread thread;
   bool stopping = false;
 
@@ -400,6 +401,14 @@ void Host::Impl::accept() {
         conns[c->id] = c;
         c->start();
       }
+    } else if (ec != asio::error::operation_aborted) {
+      // Out of descriptors or buffers: the error repeats until something closes, so wait a
+      // little instead of spinning the I/O thread that also serves the established peers.
+      acceptRetry.expires_after(std::chrono::milliseconds(100));
+      acceptRetry.async_wait([this](boost::system::error_code e) {
+        if (!e && !stopping) accept();
+      });
+      return;
     }
     accept();
   });
@@ -649,6 +658,7 @@ void Host::Impl::closeAll() {
   acceptor.close(ec);
   resolver.cancel();
   tick.cancel();
+  acceptRetry.cancel();
   std::vector<std::shared_ptr<Connection>> all;
   for (const auto& [id, c] : conns) all.push_back(c);
   for (const auto& c : all) c->close("node stopping");

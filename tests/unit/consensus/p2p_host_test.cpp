@@ -1,11 +1,13 @@
 // The p2p host over loopback: the authenticated handshake, chain identity checks, frame limits
 // and bans, deduplicated gossip across a ring, peer exchange and persistent-peer redial.
 #include <doctest/doctest.h>
+#include <sys/resource.h>
 
 #include <array>
 #include <atomic>
 #include <boost/asio.hpp>
 #include <chrono>
+#include <filesystem>
 #include <map>
 #include <mutex>
 #include <thread>
@@ -401,4 +403,50 @@ TEST_CASE("p2p persistent peers: reconnect after the peer restarts") {
   b->start();
   REQUIRE(waitUntil([&] { return a.peerCount() == 1 && b->peerCount() == 1; }));
   CHECK(a.peers()[0].nodeId == b->nodeId());
+}
+
+TEST_CASE("p2p accept: out of file descriptors, the host waits instead of spinning, then accepts") {
+  Host a(fastConfig(1));
+  a.start();
+  rlimit original{};
+  REQUIRE(getrlimit(RLIMIT_NOFILE, &original) == 0);
+  std::size_t open = 0;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc/self/fd")) {
+    (void)entry;
+    ++open;
+  }
+  rlimit tight = original;
+  tight.rlim_cur = open + 16;
+  REQUIRE(setrlimit(RLIMIT_NOFILE, &tight) == 0);
+
+  // Client sockets take the last descriptors while the host accepts the first of them; the
+  // rest wait in the listen backlog, where every accept() fails with EMFILE.
+  boost::asio::io_context io;
+  std::vector<std::unique_ptr<boost::asio::ip::tcp::socket>> clients;
+  for (int i = 0; i < 64; ++i) {
+    auto s = std::make_unique<boost::asio::ip::tcp::socket>(io);
+    boost::system::error_code ec;
+    s->connect({boost::asio::ip::make_address("127.0.0.1"), a.port()}, ec);
+    if (ec) break;
+    clients.push_back(std::move(s));
+  }
+  REQUIRE(clients.size() < 64);  // the descriptors did run out
+  rusage before{}, after{};
+  getrusage(RUSAGE_SELF, &before);
+  std::this_thread::sleep_for(500ms);
+  getrusage(RUSAGE_SELF, &after);
+  auto cpuMicros = [](const rusage& r) {
+    return (r.ru_utime.tv_sec + r.ru_stime.tv_sec) * 1'000'000ll + r.ru_utime.tv_usec +
+           r.ru_stime.tv_usec;
+  };
+  const long long used = cpuMicros(after) - cpuMicros(before);
+  CHECK_MESSAGE(used < 150'000, "the host used ", used, " µs of CPU in 500 ms while out of fds");
+
+  clients.clear();
+  REQUIRE(setrlimit(RLIMIT_NOFILE, &original) == 0);
+  auto bc = fastConfig(2);
+  bc.persistentPeers = {addressOf(a)};
+  Host b(bc);
+  b.start();
+  CHECK(waitUntil([&] { return a.peerCount() == 1 && b.peerCount() == 1; }));
 }
