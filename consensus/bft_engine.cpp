@@ -367,9 +367,12 @@ ConsensusData BftEngine::consensusDataForNextBlock() {
     data.parentSigners = std::move(signers);
   }
   std::set<std::pair<Address, uint64_t>> seen;
+  std::erase_if(pendingEvidence_, [&](const auto& entry) {  // too old to be included, ever
+    return entry.second.a.height < height && height - entry.second.a.height > kMaxEvidenceAgeBlocks;
+  });
   for (const auto& [key, ev] : pendingEvidence_) {
     if (data.evidence.size() == kMaxEvidencePerBlock) break;
-    if (ev.a.height >= height || height - ev.a.height > kMaxEvidenceAgeBlocks) continue;
+    if (ev.a.height >= height) continue;
     if (!seen.insert({ev.offender(), ev.a.height}).second)
       continue;  // one per validator and height
     data.evidence.push_back(ev.encode());
@@ -572,6 +575,11 @@ void BftEngine::handleConsensusMessage(PeerId peer, Channel channel, const Bytes
     DuplicateVoteEvidence ev = DuplicateVoteEvidence::decode(payload);
     if (auto why = ev.check(options_.tendermint.chainId))
       return network_.punish(peer, "invalid evidence: " + *why);
+    // Anyone can make valid-looking evidence with throwaway keys; only evidence against a
+    // validator of the head or next height is kept and relayed, or such junk would fill the
+    // bounded pending pool (crowding out real evidence) and every block. Not an offence: the
+    // peer may know a set change this node has not seen yet.
+    if (!headValidators_.find(ev.offender()) && !nextValidators_.find(ev.offender())) return;
     auto key = std::make_tuple(ev.offender(), ev.a.height, ev.a.round, uint8_t(ev.a.type));
     if (pendingEvidence_.count(key) || committedEvidence_.count(key))
       return;  // known: do not relay again

@@ -89,6 +89,13 @@ struct Net {
   std::set<std::size_t> cut;  // nodes that neither send nor receive
   std::map<Channel, std::vector<Bytes>> samples;  // the first few messages of each channel
 
+  // Every engine stops before any node goes away (a failed REQUIRE leaves them running, and a
+  // running engine delivers to the others).
+  ~Net() {
+    for (auto& n : nodes)
+      if (n->engine) n->engine->stop();
+  }
+
   void deliver(std::size_t from, std::optional<std::size_t> to, Channel c, const Bytes& payload) {
     std::lock_guard lock(mutex);
     if (samples[c].size() < 3) samples[c].push_back(payload);
@@ -543,4 +550,51 @@ TEST_CASE(
   for (uint64_t h = 1; h <= top; ++h)
     for (auto& n : net.nodes)
       CHECK(n->chain->header(h)->hash() == net.nodes[0]->chain->header(h)->hash());
+}
+
+TEST_CASE(
+    "bft engine: evidence against non-validators is dropped, so a flood of it cannot crowd out "
+    "real evidence") {
+  Net net;
+  build(net, false);
+  for (auto& n : net.nodes) n->engine->start();
+  REQUIRE(waitFor([&] { return minHeight(net) >= 2; }));
+
+  // More valid-looking evidence than the pending pool holds (10 blocks' worth), each from a fresh
+  // key that never was a validator, then one piece against validator 2.
+  auto evidence = [](const Hash32& signer) {
+    return DuplicateVoteEvidence::make(
+               Vote::sign(kChain, MsgType::Prevote, 1, 0, keccak256(std::string_view("x")), signer),
+               Vote::sign(kChain, MsgType::Prevote, 1, 0, keccak256(std::string_view("y")), signer))
+        .encode();
+  };
+  const std::size_t junk = 10 * kMaxEvidencePerBlock + 20;
+  for (std::size_t i = 0; i < junk; ++i)
+    net.nodes[0]->engine->receive(PeerId(9), Channel::Evidence,
+                                  evidence(keccak256("throwaway key " + std::to_string(i))));
+  net.nodes[0]->engine->receive(PeerId(9), Channel::Evidence, evidence(key(2)));
+
+  const Address offender = addressOfSecret(key(2));
+  auto doubleSignsIn = [](Node& n) {
+    std::vector<DoubleSign> all;
+    for (uint64_t h = 1; h <= n.chain->height(); ++h) {
+      const Block block = *n.chain->block(h);
+      all.insert(all.end(), block.consensus.doubleSigns.begin(), block.consensus.doubleSigns.end());
+    }
+    return all;
+  };
+  REQUIRE(waitFor([&] {
+    for (const DoubleSign& d : doubleSignsIn(*net.nodes[1]))
+      if (d.validator == offender) return true;
+    return false;
+  }));
+  stopAll(net);
+  // Only the validator's double sign reached a block; no node relayed the junk; nobody was
+  // punished for it (a peer may know a validator set this node has not seen yet).
+  for (auto& n : net.nodes) {
+    for (const DoubleSign& d : doubleSignsIn(*n)) CHECK(d == DoubleSign{offender, 1});
+    auto& l = static_cast<Link&>(*n->link);
+    std::lock_guard lock(l.mutex);
+    CHECK(l.punished.empty());
+  }
 }
