@@ -46,6 +46,13 @@ std::string addressOf(const Host& h) {
   return h.nodeIdHex() + "@127.0.0.1:" + std::to_string(h.port());
 }
 
+// The config of node `keyIndex` with `target` as its persistent peer.
+HostConfig dialing(const Host& target, int keyIndex) {
+  HostConfig c = fastConfig(keyIndex);
+  c.persistentPeers = {addressOf(target)};
+  return c;
+}
+
 template <typename Pred>
 bool waitUntil(Pred pred, std::chrono::milliseconds timeout = 5000ms) {
   auto deadline = std::chrono::steady_clock::now() + timeout;
@@ -118,9 +125,7 @@ TEST_CASE("p2p messages: hello, auth and peer addresses round-trip") {
 TEST_CASE("p2p handshake: two nodes connect and prove their node ids") {
   Host a(fastConfig(1));
   a.start();
-  auto bc = fastConfig(2);
-  bc.persistentPeers = {addressOf(a)};
-  Host b(bc);
+  Host b(dialing(a, 2));
   b.start();
   REQUIRE(waitUntil([&] { return a.peerCount() == 1 && b.peerCount() == 1; }));
   CHECK(a.peers()[0].nodeId == b.nodeId());
@@ -179,9 +184,7 @@ Bytes concatFrames(std::initializer_list<Bytes> frames) {
 TEST_CASE("p2p handshake: claiming another node's id in a Hello cannot get that node banned") {
   Host a(fastConfig(1));
   a.start();
-  auto bc = fastConfig(2);
-  bc.persistentPeers = {addressOf(a)};
-  Host b(bc);
+  Host b(dialing(a, 2));
   b.start();
   REQUIRE(waitUntil([&] { return a.peerCount() == 1 && b.peerCount() == 1; }));
 
@@ -212,9 +215,7 @@ TEST_CASE("p2p handshake: claiming another node's id in a Hello cannot get that 
 TEST_CASE("p2p handshake: mutated handshakes and random bytes from raw connections") {
   Host a(fastConfig(1));
   a.start();
-  auto bc = fastConfig(2);
-  bc.persistentPeers = {addressOf(a)};
-  Host b(bc);
+  Host b(dialing(a, 2));
   b.start();
   REQUIRE(waitUntil([&] { return a.peerCount() == 1; }));
 
@@ -242,9 +243,7 @@ TEST_CASE("p2p handshake: mutated handshakes and random bytes from raw connectio
   REQUIRE(waitUntil([&] { return a.peerCount() == 1 && a.stats().handshakeFailures > 0; }));
   CHECK(a.stats().bansIssued == 0);
   CHECK(a.peers()[0].nodeId == b.nodeId());
-  auto cc = fastConfig(3);
-  cc.persistentPeers = {addressOf(a)};
-  Host c(cc);
+  Host c(dialing(a, 3));
   c.start();
   CHECK(waitUntil([&] { return a.peerCount() == 2 && c.peerCount() == 1; }));
 }
@@ -265,9 +264,7 @@ TEST_CASE("p2p handshake: a configured node id must match") {
 TEST_CASE("p2p limits: an oversized frame disconnects and bans the sender") {
   Host a(fastConfig(1));
   a.start();
-  auto bc = fastConfig(2);
-  bc.persistentPeers = {addressOf(a)};
-  Host b(bc);
+  Host b(dialing(a, 2));
   b.start();
   REQUIRE(waitUntil([&] { return a.peerCount() == 1 && b.peerCount() == 1; }));
 
@@ -300,9 +297,7 @@ TEST_CASE("p2p limits: an oversized frame disconnects and bans the sender") {
 TEST_CASE("p2p limits: a malformed message bans the sender") {
   Host a(fastConfig(1));
   a.start();
-  auto bc = fastConfig(2);
-  bc.persistentPeers = {addressOf(a)};
-  Host b(bc);
+  Host b(dialing(a, 2));
   b.start();
   REQUIRE(waitUntil([&] { return a.peerCount() == 1; }));
   b.sendFrameForTest(b.peers()[0].id, frame(Kind::PexAddrs, Bytes{0x01, 0x02}));  // not an RLP list
@@ -370,9 +365,7 @@ TEST_CASE("p2p gossip: a message reaches each node of a ring exactly once") {
 TEST_CASE("p2p peer exchange: a node learns and dials its peers' peers") {
   Host a(fastConfig(21));
   a.start();
-  auto bc = fastConfig(22);
-  bc.persistentPeers = {addressOf(a)};
-  Host b(bc);
+  Host b(dialing(a, 22));
   b.start();
   REQUIRE(waitUntil([&] { return a.peerCount() == 1; }));
   auto cc = fastConfig(23);
@@ -444,9 +437,7 @@ TEST_CASE("p2p accept: out of file descriptors, the host waits instead of spinni
 
   clients.clear();
   REQUIRE(setrlimit(RLIMIT_NOFILE, &original) == 0);
-  auto bc = fastConfig(2);
-  bc.persistentPeers = {addressOf(a)};
-  Host b(bc);
+  Host b(dialing(a, 2));
   b.start();
   CHECK(waitUntil([&] { return a.peerCount() == 1 && b.peerCount() == 1; }));
 }
