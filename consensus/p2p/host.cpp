@@ -297,10 +297,9 @@ struct Connection : std::enable_shared_from_this<Connection> {
     close("handshake refused: " + reason);
   }
 
-  // Invalid data: disconnect, and ban the node once it is known who it is.
-  // Only a node id proven by its Auth signature is banned: before that the id is merely claimed,
-  // and banning it would let anyone get an honest node banned (and its connections dropped) by
-  // sending its id in a Hello followed by garbage.
+  // Invalid data: disconnect, and ban the node once its Auth proved who it is. Before that the id
+  // is merely claimed, and banning it would let anyone get an honest node banned (and its
+  // connections dropped) by sending its id in a Hello followed by garbage.
   void misbehave(const std::string& reason) {
     if (state == State::Closed) return;
     if (state == State::Established)
