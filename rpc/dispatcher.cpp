@@ -3,6 +3,7 @@
 #include <boost/json/object.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
+#include <cmath>
 
 #include "chain/module.hpp"       // Revert
 #include "chain/transaction.hpp"  // TxError
@@ -107,6 +108,9 @@ std::optional<json::value> Dispatcher::handleOne(const json::value& request,
   if (idp) {
     if (!idp->is_string() && !idp->is_number() && !idp->is_null())
       return invalid(nullptr, "id must be a string, a number or null");
+    // Boost.JSON reads 1e400 as infinity and would echo it as Infinity, which is not JSON.
+    if (idp->is_double() && !std::isfinite(idp->get_double()))
+      return invalid(nullptr, "id must be a finite number");
     id = *idp;
   }
   // Structurally broken requests are answered even without an id (spec §5: id null).

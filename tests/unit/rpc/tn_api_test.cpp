@@ -1,14 +1,14 @@
 // The tn_ methods over a module test chain (tests/unit/modules: the standard modules, dev genesis,
 // real signed transactions): the portal flow seen through the RPC, pagination, the audit estimate
 // of an open month, proposals, and argument errors.
+#include "rpc/tn_api.hpp"
+
 #include <doctest/doctest.h>
 
 #include <boost/json/serialize.hpp>
 
-#include "chain/executor.hpp"
-#include "rpc/tn_api.hpp"
 #include "tests/unit/modules/prod_fixture.hpp"
-#include "tests/unit/rpc/fake_backend.hpp"
+#include "tests/unit/rpc/chain_backend.hpp"
 
 namespace tn::rpc {
 
@@ -21,32 +21,7 @@ using tn::test::whole;
 
 namespace {
 
-// The fake backend with a module chain behind it: the head state is the chain's state and calls
-// run on it through a real executor.
-class ChainBackend : public test::FakeBackend {
- public:
-  explicit ChainBackend(tn::test::ModuleChain& chain)
-      : chain_(chain), executor_(chain.modules(), ChainParams{tn::test::ModuleChain::kChainId}) {}
-
-  HeadState headState() const override {
-    // Not owned: the chain outlives every request.
-    std::shared_ptr<const StateReader> state(&chain_.state(), [](const StateReader*) {});
-    return {std::move(state), chain_.block().number - 1, chain_.now()};
-  }
-  const ModuleRegistry* modules() const override { return &chain_.modules(); }
-  rpc::CallResult call(const rpc::CallRequest& req, const BlockTag&) const override {
-    tn::CallRequest c;
-    c.from = req.from;
-    c.to = req.to;
-    c.data = req.data;
-    tn::CallResult r = executor_.call(chain_.state(), chain_.block(), c);
-    return {r.output, !r.success, r.revertReason, r.gasUsed};
-  }
-
- private:
-  tn::test::ModuleChain& chain_;
-  Executor executor_;
-};
+using test::ChainBackend;
 
 // A dispatcher with the tn_ methods over `backend`; one request at a time.
 struct Api {
