@@ -276,9 +276,41 @@ class HttpSession : public Session {
     parser_.emplace();
     parser_->body_limit(server_.opt.maxBodyBytes);
     parser_->header_limit(static_cast<uint32_t>(server_.opt.maxHeaderBytes));
+    headerBytes_ = 0;
     stream_.expires_after(server_.opt.httpIdleTimeout);
-    http::async_read(stream_, buffer_, *parser_,
-                     beast::bind_front_handler(&HttpSession::onRead, self()));
+    readHeader();
+  }
+
+  // The header is fed to the parser here, read by read, so that its total size can be checked:
+  // Boost 1.81's parser applies header_limit only to the bytes it has not consumed yet, and header
+  // fields sent a few hundred bytes at a time would pile up without bound. Beast reads the body.
+  void readHeader() {
+    error_code ec = http::error::need_more;
+    if (buffer_.size() > 0) {
+      const std::size_t used = parser_->put(buffer_.data(), ec);  // stops after the header
+      buffer_.consume(used);
+      headerBytes_ += used;
+    }
+    // Until the header is complete, every byte buffered belongs to it.
+    const bool incomplete = ec == http::error::need_more;
+    if ((!ec || incomplete) &&
+        headerBytes_ + (incomplete ? buffer_.size() : 0) > server_.opt.maxHeaderBytes)
+      ec = http::error::header_limit;
+    // Any Transfer-Encoding but chunked leaves the body's length unknown (RFC 9112 6.3); Beast
+    // would read no body, and the body would be taken for the next request.
+    if (!ec && parser_->get().count(http::field::transfer_encoding) && !parser_->chunked())
+      ec = http::error::bad_transfer_encoding;
+    if (ec != http::error::need_more) {
+      if (ec) return onRead(ec, 0);
+      http::async_read(stream_, buffer_, *parser_,
+                       beast::bind_front_handler(&HttpSession::onRead, self()));
+      return;
+    }
+    stream_.async_read_some(buffer_.prepare(4096), [self = self()](error_code e, std::size_t n) {
+      self->buffer_.commit(n);
+      if (e) return self->onRead(e, 0);  // end of stream or timeout: closed
+      self->readHeader();
+    });
   }
 
   void onRead(error_code ec, std::size_t) {
@@ -455,6 +487,7 @@ class HttpSession : public Session {
   std::optional<http::request_parser<http::string_body>> parser_;
   std::unique_ptr<Response> res_;
   std::array<char, 4096> drain_;
+  std::size_t headerBytes_ = 0;  // of the request being read, parsed so far
   bool busy_ = false;
   bool closing_ = false;
 };
