@@ -510,17 +510,24 @@ void parseServerFrames(std::string_view bytes, Exchange& x) {
   if (message) x.fail("the server's last message is unfinished");
 }
 
-// Sends `bytes` on a fresh connection (in two writes, split at `split`), half-closes, and collects
-// and judges what the server sends until it closes.
-Exchange exchange(uint16_t port, std::string_view bytes, std::size_t split = 0) {
-  RawConnection c(port);
-  REQUIRE_MESSAGE(!c.connectError, "connect: ", c.connectError.message());
+// Sends `bytes` in two writes (split at `split`), half-closes and collects everything the server
+// sends until it closes; a connection the server leaves open is a failure.
+Exchange sendAndFinish(RawConnection& c, std::string_view bytes, std::size_t split) {
   split = std::min(split, bytes.size());
   if (!c.write(bytes.substr(0, split))) c.write(bytes.substr(split));
   Exchange x;
   x.closed = c.finish();
   x.received = std::move(c.received);
   if (!x.closed) x.fail("the connection stayed open after the client had finished");
+  return x;
+}
+
+// Sends `bytes` on a fresh connection (in two writes, split at `split`), half-closes, and collects
+// and judges what the server sends until it closes.
+Exchange exchange(uint16_t port, std::string_view bytes, std::size_t split = 0) {
+  RawConnection c(port);
+  REQUIRE_MESSAGE(!c.connectError, "connect: ", c.connectError.message());
+  Exchange x = sendAndFinish(c, bytes, split);
   const std::size_t frames = parseResponses(x.received, x);
   if (frames < x.received.size()) parseServerFrames(std::string_view(x.received).substr(frames), x);
   return x;
@@ -536,12 +543,7 @@ Exchange webSocketExchange(uint16_t port, std::string_view frames, std::size_t s
   REQUIRE_MESSAGE(c.received.starts_with("HTTP/1.1 101 "), printable(c.received));
   REQUIRE(c.received.find(kUpgradeAccept) != std::string::npos);
   const std::size_t handshakeEnd = c.received.find("\r\n\r\n") + 4;
-  split = std::min(split, frames.size());
-  if (!c.write(frames.substr(0, split))) c.write(frames.substr(split));
-  Exchange x;
-  x.closed = c.finish();
-  x.received = std::move(c.received);
-  if (!x.closed) x.fail("the connection stayed open after the client had finished");
+  Exchange x = sendAndFinish(c, frames, split);
   parseServerFrames(std::string_view(x.received).substr(handshakeEnd), x);
   return x;
 }
