@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <span>
+#include <utility>
 
 #include "chain/blockbuilder.hpp"
 #include "chain/recover.hpp"
@@ -114,7 +115,8 @@ BftEngine::BftEngine(ChainStore& chain, const Executor& executor, Mempool& mempo
       mempool_(mempool),
       network_(network),
       options_(std::move(options)),
-      driver_(std::make_unique<Driver>(*this)) {
+      driver_(std::make_unique<Driver>(*this)),
+      refusedSenders_(mempool_.config().maxTxs) {
   if (options_.tendermint.chainId == 0) throw std::invalid_argument("bft engine: chain id not set");
   if (options_.genesisValidators.size() == 0)
     throw std::invalid_argument("bft engine: no validators");
@@ -458,11 +460,15 @@ bool BftEngine::checkProposal(uint64_t height, const Value& value) {
     if (auto why = checkConsensusData(options_.tendermint.chainId, height, chain_.headHash(),
                                       headValidators_, block.consensus, &recoverCache_))
       throw std::runtime_error(*why);
-    // A transaction the pool holds (same hash: the same signed bytes) was recovered at admission.
+    // A transaction the pool holds or refused (same hash: the same signed bytes) was recovered.
     std::vector<Transaction*> txs;
     for (auto& tx : block.transactions) {
       if (auto pooled = mempool_.get(tx.hash); pooled && pooled->sender) {
         tx.sender = pooled->sender;
+        continue;
+      }
+      if (const Address* sender = refusedSenders_.find(tx.hash)) {
+        tx.sender = *sender;
         continue;
       }
       txs.push_back(&tx);
@@ -618,33 +624,71 @@ void BftEngine::handleConsensusMessage(PeerId peer, Channel channel, const Bytes
 void BftEngine::handleTx(PeerId peer, const Bytes& payload) {
   auto items = rlp::decode(payload).items();  // rlp::Error: malformed
   if (items.empty()) throw std::invalid_argument("empty transaction batch");
+  const uint64_t chainId = mempool_.config().chainId;
   std::vector<std::shared_ptr<Transaction>> fresh;
+  std::vector<Transaction*> unrecovered;
   fresh.reserve(items.size());
   for (const rlp::Item& item : items) {
     auto tx =
         std::make_shared<Transaction>(Transaction::decode(item.bytes()));  // TxError: malformed
-    if (!mempool_.contains(tx->hash)) fresh.push_back(std::move(tx));
+    ++peerTxs_.received;
+    if (mempool_.contains(tx->hash) || recentlyCommitted(tx->hash)) {
+      ++peerTxs_.known;  // a committed one would only be refused for its nonce, after a recovery
+      continue;
+    }
+    // A peer relays only transactions its pool admitted, and pools admit only this chain's (the
+    // handshake checked that the peer is on it): anything else is the sender's own invention.
+    if (tx->chainId != chainId)
+      return network_.punish(
+          peer, fmt::format("transaction {} of chain id {}", tx->hash.hex(), tx->chainId));
+    if (const Address* sender = refusedSenders_.find(tx->hash))
+      tx->sender = *sender;
+    else
+      unrecovered.push_back(tx.get());
+    fresh.push_back(std::move(tx));
   }
   if (fresh.empty()) return;
   // One batch of signature recoveries for the new ones (the pool would recover them one by one).
-  std::vector<Transaction*> unrecovered;
-  unrecovered.reserve(fresh.size());
-  for (const auto& tx : fresh) unrecovered.push_back(tx.get());
-  recoverSenders(unrecovered);
+  const auto errors = recoverSenders(unrecovered);
+  peerTxs_.recovered += unrecovered.size();
+  // Recovery is a pure function of the signed bytes, so no honest pool holds such a transaction.
+  for (std::size_t i = 0; i < errors.size(); ++i)
+    if (errors[i])
+      return network_.punish(peer, fmt::format("transaction {} with an invalid signature: {}",
+                                               unrecovered[i]->hash.hex(), *errors[i]));
   auto state = chain_.state();
   std::vector<Hash32> admitted;
   for (const auto& tx : fresh) {
     wantedTxs_.erase(tx->hash);
-    if (!tx->sender) continue;  // a bad signature: refused, as the pool would
     try {
       mempool_.add(tx, *state, executor_.modules().ledger(), executor_.params().baseFee);
     } catch (const TxError&) {
-      continue;  // a valid encoding that this pool refuses (nonce, funds, ...): not an offence
+      // A valid transaction this pool refuses (nonce, funds, ...): not an offence, since the
+      // peer's view of the state may differ. Sent again, it costs no second recovery.
+      ++peerTxs_.refused;
+      refusedSenders_.insert(tx->hash, *tx->sender);
+      continue;
     }
+    ++peerTxs_.admitted;
     gossipedTxs_.insert(tx->hash);
     admitted.push_back(tx->hash);
   }
   announceTxs(admitted, peer);
+}
+
+bool BftEngine::recentlyCommitted(const Hash32& hash) const {
+  return recentlyCommitted_.contains(hash) || previouslyCommitted_.contains(hash);
+}
+
+const Address* RefusedSenders::find(const Hash32& hash) const {
+  if (auto it = newer_.find(hash); it != newer_.end()) return &it->second;
+  if (auto it = older_.find(hash); it != older_.end()) return &it->second;
+  return nullptr;
+}
+
+void RefusedSenders::insert(const Hash32& hash, const Address& sender) {
+  if (newer_.size() >= capacity_) older_ = std::exchange(newer_, {});
+  newer_.insert_or_assign(hash, sender);
 }
 
 namespace {
@@ -688,8 +732,7 @@ void BftEngine::announceTxs(const std::vector<Hash32>& hashes, PeerId except) {
 void BftEngine::handleTxHashes(PeerId peer, const Bytes& payload) {
   auto due = Clock::now() + kTxAnnounceWait;
   for (const Hash32& h : decodeHashes(payload)) {
-    if (mempool_.contains(h) || recentlyCommitted_.contains(h) || previouslyCommitted_.contains(h))
-      continue;
+    if (mempool_.contains(h) || recentlyCommitted(h)) continue;
     auto it = wantedTxs_.find(h);
     if (it == wantedTxs_.end()) {
       if (wantedTxs_.size() >= mempool_.config().maxTxs) continue;  // the pool could not take it
@@ -878,6 +921,7 @@ void BftEngine::refreshSnapshot() {
   }
   s.bestPeerHeight = bestPeerHeight();
   s.syncing = s.bestPeerHeight > chain_.height() + 1;
+  s.peerTxs = peerTxs_;
   std::lock_guard lock(snapshotMutex_);
   snapshot_ = std::move(s);
 }

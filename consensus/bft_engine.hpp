@@ -119,6 +119,30 @@ struct BftEngineOptions {
   std::size_t maxBufferedMessages = 10'000;  // for the next height, received early
 };
 
+// What became of the transactions peers sent in Tx frames (since the engine started).
+struct PeerTxStats {
+  uint64_t received = 0;   // decoded
+  uint64_t known = 0;      // pooled already or committed in the last blocks: dropped unrecovered
+  uint64_t recovered = 0;  // sender recoveries these transactions cost
+  uint64_t admitted = 0;
+  uint64_t refused = 0;  // valid, refused by the pool (nonce, funds, ...): not an offence
+};
+
+// Senders of transactions the pool refused, by transaction hash, so that a refused transaction
+// sent again costs a lookup instead of a signature recovery (the hash binds the signed bytes, and
+// the sender is a pure function of them). Two generations: when the newer holds `capacity`
+// entries, the older is dropped.
+class RefusedSenders {
+ public:
+  explicit RefusedSenders(std::size_t capacity) : capacity_(capacity) {}
+  const Address* find(const Hash32& hash) const;
+  void insert(const Hash32& hash, const Address& sender);
+
+ private:
+  std::size_t capacity_;
+  std::unordered_map<Hash32, Address> newer_, older_;
+};
+
 // A copy of the engine's state for RPC and tests.
 struct ConsensusSnapshot {
   uint64_t height = 0;  // the height being decided (committed head + 1)
@@ -132,6 +156,7 @@ struct ConsensusSnapshot {
   std::vector<Validator> validators;
   uint64_t bestPeerHeight = 0;  // highest committed height a peer reported
   bool syncing = false;         // behind a peer by more than one block
+  PeerTxStats peerTxs;
 };
 
 class BftEngine final : public Engine {
@@ -231,6 +256,9 @@ class BftEngine final : public Engine {
   // Transactions of the last blocks, so that a lagging peer's announcements of them are ignored:
   // two generations, the older dropped when the newer holds a pool's worth.
   std::unordered_set<Hash32> recentlyCommitted_, previouslyCommitted_;
+  bool recentlyCommitted(const Hash32& hash) const;
+  RefusedSenders refusedSenders_;
+  PeerTxStats peerTxs_;
   std::atomic<bool> mempoolDirty_{false};
 
   // Engine thread queue.

@@ -835,12 +835,12 @@ void addTnApi(Dispatcher& d, Backend& backend, const TnApiOptions& opt) {
   d.add({"tn_getConsensusState",
          "The consensus engine's view: the engine (\"dev\" or \"tendermint\"), the height being "
          "decided, its round and step, the lock, the round's proposer, this node's validator "
-         "address, the validator set with voting power and proposer priority, and the best height "
-         "peers report.",
+         "address, the validator set with voting power and proposer priority, the best height "
+         "peers report, and what became of the transactions peers sent.",
          {},
          "{engine, height, round, step, lockedRound, lockedBlock, validRound, proposer, self, "
          "validators: [{address, power, proposerPriority}], totalPower, bestPeerHeight, syncing, "
-         "peers}",
+         "peers, peerTxs: {received, known, recovered, admitted, refused}}",
          [be](const Params&, CallContext&) -> json::value { return be->consensusState(); }});
 }
 

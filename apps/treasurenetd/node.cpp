@@ -166,20 +166,26 @@ Node::Node(const HomePaths& paths, const Genesis& genesis, const NodeConfig& con
         if (!x) return nullptr;
         return boost::json::string(x->hex());
       };
-      return boost::json::object{{"engine", "tendermint"},
-                                 {"height", s.height},
-                                 {"round", s.round},
-                                 {"step", std::string(bft::name(s.step))},
-                                 {"lockedRound", s.lockedRound},
-                                 {"lockedBlock", optionalHex(s.lockedBlock)},
-                                 {"validRound", s.validRound},
-                                 {"proposer", s.proposer ? boost::json::value(s.proposer->checksumHex()) : nullptr},
-                                 {"self", s.self ? boost::json::value(s.self->checksumHex()) : nullptr},
-                                 {"validators", std::move(validators)},
-                                 {"totalPower", total},
-                                 {"bestPeerHeight", s.bestPeerHeight},
-                                 {"syncing", s.syncing},
-                                 {"peers", networked->peerCount()}};
+      return boost::json::object{
+          {"engine", "tendermint"},
+          {"height", s.height},
+          {"round", s.round},
+          {"step", std::string(bft::name(s.step))},
+          {"lockedRound", s.lockedRound},
+          {"lockedBlock", optionalHex(s.lockedBlock)},
+          {"validRound", s.validRound},
+          {"proposer", s.proposer ? boost::json::value(s.proposer->checksumHex()) : nullptr},
+          {"self", s.self ? boost::json::value(s.self->checksumHex()) : nullptr},
+          {"validators", std::move(validators)},
+          {"totalPower", total},
+          {"bestPeerHeight", s.bestPeerHeight},
+          {"syncing", s.syncing},
+          {"peers", networked->peerCount()},
+          {"peerTxs", boost::json::object{{"received", s.peerTxs.received},
+                                          {"known", s.peerTxs.known},
+                                          {"recovered", s.peerTxs.recovered},
+                                          {"admitted", s.peerTxs.admitted},
+                                          {"refused", s.peerTxs.refused}}}};
     });
   } else {
     ChainStore* chain = chain_.get();

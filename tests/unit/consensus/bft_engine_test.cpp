@@ -205,10 +205,10 @@ void stopAll(Net& net) {
   for (auto& n : net.nodes) n->engine->stop();
 }
 
-Transaction transfer(uint32_t keyNo, uint64_t nonce) {
+Transaction transfer(uint32_t keyNo, uint64_t nonce, uint64_t chainId = kChain) {
   Transaction t;
   t.type = Transaction::Type::DynamicFee;
-  t.chainId = kChain;
+  t.chainId = chainId;
   t.nonce = nonce;
   t.maxPriorityFeePerGas = 1;
   t.maxFeePerGas = 10;
@@ -400,14 +400,12 @@ TEST_CASE(
   for (auto& n : net.nodes) n->engine->start();
   REQUIRE(waitFor([&] { return minHeight(net) >= 2; }));
 
-  // 30 transfers of one sender, one of them twice, and one with a broken signature (refused by
-  // the pool like any invalid transaction, which is not an offence of the relaying peer).
+  // 30 transfers of one sender, one of them twice, and one of an unfunded sender (refused by the
+  // pool, which is not an offence of the relaying peer).
   std::vector<Bytes> raws;
   for (uint64_t n = 0; n < 30; ++n) raws.push_back(transfer(1, n).raw);
   raws.push_back(raws[3]);
-  Transaction broken = transfer(2, 0);
-  broken.s = 0;  // out of range: recovery fails
-  raws.push_back(broken.encode());
+  raws.push_back(transfer(9, 0).raw);
   // Nodes 2 and 3 cut off: no quorum, so nothing commits and node 1 can only get the
   // transactions by fetching what node 0 announces.
   {
@@ -464,6 +462,79 @@ TEST_CASE(
   REQUIRE(l1.punished.size() == 6);
   for (const std::string& why : l1.punished)
     CHECK(why.find("malformed message") != std::string::npos);
+}
+
+TEST_CASE(
+    "bft engine: a peer's transaction with a bad signature or another chain id is an offence; a "
+    "refused transaction sent again costs no second recovery") {
+  Net net;
+  build(net, false);
+  for (auto& n : net.nodes) n->engine->start();
+  REQUIRE(waitFor([&] { return minHeight(net) >= 2; }));
+  {
+    std::lock_guard lock(net.mutex);
+    net.cut = {1, 2, 3};  // node 0 alone: nothing commits, its pool sees one state
+  }
+  BftEngine& engine = *net.nodes[0]->engine;
+  auto& link = static_cast<Link&>(*net.nodes[0]->link);
+  // The engine handles its queue in order: once a malformed Status from a fresh peer id is
+  // punished, everything sent before it was handled.
+  PeerId marker = 100;
+  auto settle = [&] {
+    const PeerId id = marker++;
+    engine.receive(id, Channel::Status, Bytes{0x01});
+    REQUIRE(waitFor([&] {
+      std::lock_guard lock(link.mutex);
+      return !link.punished.empty() && link.punished.back().starts_with(std::to_string(id) + ": ");
+    }));
+    return engine.snapshot().peerTxs;
+  };
+  auto punishedPeers = [&] {  // every punishment but the markers'
+    std::lock_guard lock(link.mutex);
+    std::vector<std::string> offenders;
+    for (const std::string& why : link.punished)
+      if (std::stoull(why) < 100) offenders.push_back(why);
+    return offenders;
+  };
+  const PeerTxStats start = settle();
+
+  // An unfunded sender's transfer, sent 50 times: refused each time, recovered once.
+  const Bytes unfunded = batch({transfer(9, 0).raw});
+  for (int i = 0; i < 50; ++i) engine.receive(PeerId(5), Channel::Tx, unfunded);
+  PeerTxStats s = settle();
+  CHECK(s.received - start.received == 50);
+  CHECK(s.refused - start.refused == 50);
+  CHECK(s.recovered - start.recovered == 1);
+  CHECK(s.admitted == start.admitted);
+  // A valid transfer, sent twice: admitted once, then known (not recovered again).
+  const Transaction good = transfer(1, 0);
+  engine.receive(PeerId(5), Channel::Tx, batch({good.raw}));
+  engine.receive(PeerId(5), Channel::Tx, batch({good.raw}));
+  PeerTxStats t = settle();
+  CHECK(t.admitted - s.admitted == 1);
+  CHECK(t.known - s.known == 1);
+  CHECK(t.recovered - s.recovered == 1);
+  CHECK(net.nodes[0]->pool->contains(good.hash));
+  CHECK(punishedPeers().empty());  // refusals and repeats are no offence
+
+  // A broken signature in a batch: the sender is punished and the batch dropped, its valid
+  // transaction included. Another chain's transaction: punished before any recovery.
+  Transaction broken = transfer(2, 0);
+  broken.s = 0;  // out of range: recovery fails
+  const Transaction other = transfer(3, 0);
+  engine.receive(PeerId(6), Channel::Tx, batch({other.raw, broken.encode()}));
+  engine.receive(PeerId(7), Channel::Tx, batch({transfer(3, 1, kChain + 1).raw}));
+  PeerTxStats u = settle();
+  CHECK(u.recovered - t.recovered == 2);
+  CHECK(u.admitted == t.admitted);
+  CHECK_FALSE(net.nodes[0]->pool->contains(other.hash));
+  stopAll(net);
+  const auto offenders = punishedPeers();
+  REQUIRE(offenders.size() == 2);
+  CHECK(offenders[0].starts_with("6: transaction "));
+  CHECK(offenders[0].find("with an invalid signature") != std::string::npos);
+  CHECK(offenders[1].starts_with("7: transaction "));
+  CHECK(offenders[1].find("of chain id 78") != std::string::npos);
 }
 
 TEST_CASE(
