@@ -37,6 +37,7 @@ using detail::ServerImpl;
 namespace {
 
 constexpr std::string_view kServerName = "treasurenetd";
+constexpr std::string_view kAllowedMethods = "POST, GET, HEAD, OPTIONS";
 
 bool iequals(std::string_view a, std::string_view b) {
   return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
@@ -393,7 +394,7 @@ class HttpSession : public Session {
           break;
         }
         res.result(http::status::no_content);
-        res.set(http::field::access_control_allow_methods, "POST, GET, OPTIONS");
+        res.set(http::field::access_control_allow_methods, kAllowedMethods);
         std::string_view headers = req[http::field::access_control_request_headers];
         res.set(http::field::access_control_allow_headers,
                 headers.empty() ? std::string_view("Content-Type") : headers);
@@ -401,6 +402,7 @@ class HttpSession : public Session {
         res.prepare_payload();
         break;
       }
+      case http::verb::head:  // GET's answer without its body
       case http::verb::get: {
         if (req.target() != "/") {
           text(http::status::not_found, "not found\n");
@@ -434,8 +436,15 @@ class HttpSession : public Session {
         break;
       }
       default:
-        res.set(http::field::allow, "POST, GET, OPTIONS");
+        res.set(http::field::allow, kAllowedMethods);
         text(http::status::method_not_allowed, "method not allowed\n");
+    }
+    if (req.method() == http::verb::head) {
+      // RFC 9110 §9.3.2: the GET answer's fields, Content-Length included, and no content (a
+      // body here would be read as the start of the next response).
+      const std::size_t length = res.body().size();
+      res.body().clear();
+      res.content_length(length);
     }
     return res;
   }

@@ -391,7 +391,7 @@ std::string judgeResponse(const Response& res) {
     case 204:
       return res.body().empty() ? "" : "204 with a body";
     case 405:
-      return res[http::field::allow] == "POST, GET, OPTIONS" ? "" : "405 without Allow";
+      return res[http::field::allow] == "POST, GET, HEAD, OPTIONS" ? "" : "405 without Allow";
     case 413:
       if (res.keep_alive()) return "413 that keeps the connection alive";
       return parseJson(res.body()) == json::parse(kTooLargeAnswer) ? "" : "413 body " + res.body();
@@ -868,6 +868,48 @@ TEST_CASE("lying, duplicated or conflicting lengths and bad chunk sizes are not 
     CHECK_MESSAGE(x.problem.empty(), x.problem);
     CHECK_MESSAGE(x.responses.empty(), printable(x.received));
   }
+  checkStillServing(node);
+}
+
+TEST_CASE(
+    "HEAD gets GET's header without content, so the next answer on the connection is intact") {
+  Node node;
+  // Raw bytes, since a response parser must be told that an answer belongs to a HEAD request.
+  RawConnection c(node.port());
+  REQUIRE_MESSAGE(!c.connectError, "connect: ", c.connectError.message());
+  const std::string get = "GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+  Exchange x = sendAndFinish(c,
+                             "HEAD / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n" + get +
+                                 "HEAD /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n" + get,
+                             0);
+  CHECK_MESSAGE(x.problem.empty(), x.problem);
+  // Four answers: header only, full, header only, full.
+  std::string_view rest = x.received;
+  auto nextHeader = [&] {
+    const std::size_t end = rest.find("\r\n\r\n");
+    REQUIRE_MESSAGE(end != std::string_view::npos, printable(std::string(rest)));
+    std::string header(rest.substr(0, end + 4));
+    rest.remove_prefix(end + 4);
+    return header;
+  };
+  auto contentLength = [](const std::string& header) {
+    const std::size_t at = header.find("Content-Length: ");
+    REQUIRE(at != std::string::npos);
+    return std::stoul(header.substr(at + 16));
+  };
+  const std::string headOk = nextHeader();
+  CHECK(headOk.starts_with("HTTP/1.1 200 "));
+  const std::string getOk = nextHeader();
+  CHECK(getOk.starts_with("HTTP/1.1 200 "));  // would be the HEAD answer's body if it had one
+  CHECK(contentLength(headOk) == contentLength(getOk));
+  const std::string body(rest.substr(0, contentLength(getOk)));
+  CHECK(json::parse(body).at("status") == "ok");
+  rest.remove_prefix(body.size());
+  const std::string headMissing = nextHeader();
+  CHECK(headMissing.starts_with("HTTP/1.1 404 "));
+  CHECK(contentLength(headMissing) > 0);
+  CHECK(nextHeader().starts_with("HTTP/1.1 200 "));
+  CHECK(rest.size() == contentLength(getOk));
   checkStillServing(node);
 }
 

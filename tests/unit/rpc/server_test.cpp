@@ -323,7 +323,7 @@ TEST_CASE("GET / is the health check; other targets and methods are refused") {
   CHECK(res.result() == http::status::not_found);
   res = c.send(http::verb::put, "/", "", {});
   CHECK(res.result() == http::status::method_not_allowed);
-  CHECK(res[http::field::allow] == "POST, GET, OPTIONS");
+  CHECK(res[http::field::allow] == "POST, GET, HEAD, OPTIONS");
 
   Running plain(testOptions(), false);
   HttpClient p(plain.port());
