@@ -518,7 +518,7 @@ void BftEngine::commitDecision(const Decision& d) {
   }
   for (const auto& tx : sealed.block.transactions) {
     gossipedTxs_.erase(tx.hash);
-    wantedTxs_.erase(tx.hash);
+    eraseWanted(tx.hash);
     recentlyCommitted_.insert(tx.hash);
   }
   if (sealed.block.header.number % 100 == 0 || sealed.block.transactions.size() > 0)
@@ -659,7 +659,7 @@ void BftEngine::handleTx(PeerId peer, const Bytes& payload) {
   auto state = chain_.state();
   std::vector<Hash32> admitted;
   for (const auto& tx : fresh) {
-    wantedTxs_.erase(tx->hash);
+    eraseWanted(tx->hash);
     try {
       mempool_.add(tx, *state, executor_.modules().ledger(), executor_.params().baseFee);
     } catch (const TxError&) {
@@ -730,23 +730,41 @@ void BftEngine::announceTxs(const std::vector<Hash32>& hashes, PeerId except) {
 }
 
 void BftEngine::handleTxHashes(PeerId peer, const Bytes& payload) {
+  const std::vector<Hash32> hashes = decodeHashes(payload);
   auto due = Clock::now() + kTxAnnounceWait;
-  for (const Hash32& h : decodeHashes(payload)) {
+  // A quota per peer rather than for all: a peer announcing junk (hashes it will not deliver)
+  // uses up its own quota, never that of the honest peers.
+  std::size_t& quota = announced_[peer];
+  for (const Hash32& h : hashes) {
     if (mempool_.contains(h) || recentlyCommitted(h)) continue;
+    if (quota >= kMaxTxAnnouncesPerPeer) break;
     auto it = wantedTxs_.find(h);
     if (it == wantedTxs_.end()) {
-      if (wantedTxs_.size() >= mempool_.config().maxTxs) continue;  // the pool could not take it
       wantedTxs_.emplace(h, WantedTx{{peer}, 0, due});
+      ++quota;
     } else if (it->second.announcers.size() < kMaxTxAnnouncers &&
                std::find(it->second.announcers.begin(), it->second.announcers.end(), peer) ==
                    it->second.announcers.end()) {
       it->second.announcers.push_back(peer);
+      ++quota;
     }
   }
+  if (quota == 0) announced_.erase(peer);
   if (!wantedTxs_.empty() && !fetchScheduled_) {
     fetchScheduled_ = true;
     addTimer(kTxAnnounceWait, TimerEntry{TimerEntry::What::FetchTxs});
   }
+}
+
+BftEngine::WantedTxs::iterator BftEngine::eraseWanted(WantedTxs::iterator it) {
+  for (PeerId announcer : it->second.announcers)
+    if (auto q = announced_.find(announcer); q != announced_.end() && --q->second == 0)
+      announced_.erase(q);
+  return wantedTxs_.erase(it);
+}
+
+void BftEngine::eraseWanted(const Hash32& hash) {
+  if (auto it = wantedTxs_.find(hash); it != wantedTxs_.end()) eraseWanted(it);
 }
 
 void BftEngine::fetchWantedTxs() {
@@ -755,7 +773,7 @@ void BftEngine::fetchWantedTxs() {
   for (auto it = wantedTxs_.begin(); it != wantedTxs_.end();) {
     WantedTx& w = it->second;
     if (mempool_.contains(it->first) || (w.due <= now && w.asked == w.announcers.size())) {
-      it = wantedTxs_.erase(it);  // arrived, or every announcer was asked in vain
+      it = eraseWanted(it);  // arrived, or every announcer was asked in vain
       continue;
     }
     if (w.due <= now) {

@@ -59,6 +59,9 @@ inline constexpr std::size_t kMaxTxHashesBytes = kMaxTxHashesPerMessage * 33 + 1
 inline constexpr std::chrono::milliseconds kTxAnnounceWait{100};
 inline constexpr std::chrono::milliseconds kTxRequestTimeout{1000};
 inline constexpr std::size_t kMaxTxAnnouncers = 4;  // peers remembered per wanted transaction
+// Announced transactions waiting to be fetched that one peer may name, like geth's tx fetcher:
+// a peer's further announcements are ignored until some of its entries arrive or time out.
+inline constexpr std::size_t kMaxTxAnnouncesPerPeer = 4096;
 // One request is answered with at most this many bytes of transactions (no large amplification of
 // a small request); what is cut off reaches the requester in blocks or from another announcer.
 inline constexpr std::size_t kMaxTxResponseBytes = 4u << 20;
@@ -245,13 +248,17 @@ class BftEngine final : public Engine {
   bool nextHeightScheduled_ = false;
   std::unordered_set<Hash32> gossipedTxs_;  // pooled transactions already announced
   // Transactions peers announced that the pool lacks: who announced them (first asked first) and
-  // when to ask (again). Bounded by the pool's capacity.
+  // when to ask (again). At most kMaxTxAnnouncesPerPeer entries name one peer.
   struct WantedTx {
     std::vector<PeerId> announcers;
     std::size_t asked = 0;  // announcers asked so far
     std::chrono::steady_clock::time_point due;
   };
-  std::unordered_map<Hash32, WantedTx> wantedTxs_;
+  using WantedTxs = std::unordered_map<Hash32, WantedTx>;
+  WantedTxs wantedTxs_;
+  std::unordered_map<PeerId, std::size_t> announced_;  // wanted entries naming each peer
+  WantedTxs::iterator eraseWanted(WantedTxs::iterator it);
+  void eraseWanted(const Hash32& hash);
   bool fetchScheduled_ = false;
   // Transactions of the last blocks, so that a lagging peer's announcements of them are ignored:
   // two generations, the older dropped when the newer holds a pool's worth.

@@ -4,6 +4,7 @@
 #include "consensus/bft_engine.hpp"
 
 #include <doctest/doctest.h>
+#include <fmt/format.h>
 
 #include <algorithm>
 #include <atomic>
@@ -117,6 +118,10 @@ class Link final : public PeerNetwork {
   }
   void send(PeerId peer, Channel c, Bytes payload) override {
     count(c);
+    if (c == Channel::TxRequest) {
+      std::lock_guard lock(mutex);
+      requested[peer] += rlp::decode(payload).items().size();
+    }
     net_.deliver(self_, std::size_t(peer), c, payload);
   }
   void punish(PeerId peer, std::string reason) override {
@@ -126,6 +131,7 @@ class Link final : public PeerNetwork {
   std::size_t peerCount() const override { return kNodes - 1; }
   std::mutex mutex;
   std::vector<std::string> punished;
+  std::map<PeerId, std::size_t> requested;  // transaction hashes asked of each peer
   // Frames this node sent (broadcast or to one peer) on the transaction channels.
   std::atomic<int> txFrames{0}, txHashFrames{0}, txRequestFrames{0};
 
@@ -535,6 +541,42 @@ TEST_CASE(
   CHECK(offenders[0].find("with an invalid signature") != std::string::npos);
   CHECK(offenders[1].starts_with("7: transaction "));
   CHECK(offenders[1].find("of chain id 78") != std::string::npos);
+}
+
+TEST_CASE(
+    "bft engine: a peer announcing transactions it never delivers uses up its own quota, never an "
+    "honest peer's") {
+  Net net;
+  build(net, false);
+  for (auto& n : net.nodes) n->engine->start();
+  REQUIRE(waitFor([&] { return minHeight(net) >= 2; }));
+  {
+    std::lock_guard lock(net.mutex);
+    net.cut = {1, 2, 3};
+  }
+  BftEngine& engine = *net.nodes[0]->engine;
+  auto& link = static_cast<Link&>(*net.nodes[0]->link);
+  auto hashBytes = [](const Hash32& h) { return Bytes(h.data(), h.data() + 32); };
+  // Peer 5 announces three full lists of hashes nobody has (more than the pool could hold).
+  for (int m = 0; m < 3; ++m) {
+    std::vector<Bytes> junk;
+    for (std::size_t i = 0; i < kMaxTxHashesPerMessage; ++i)
+      junk.push_back(hashBytes(keccak256(fmt::format("junk {} {}", m, i))));
+    engine.receive(PeerId(5), Channel::TxHashes, batch(junk));
+  }
+  // Peer 6 then announces a transfer node 0 lacks: node 0 still asks for it, and takes it.
+  const Transaction t = transfer(1, 0);
+  engine.receive(PeerId(6), Channel::TxHashes, batch({hashBytes(t.hash)}));
+  REQUIRE(waitFor([&] {
+    std::lock_guard lock(link.mutex);
+    return link.requested[6] == 1;
+  }));
+  engine.receive(PeerId(6), Channel::Tx, batch({t.raw}));
+  REQUIRE(waitFor([&] { return net.nodes[0]->pool->contains(t.hash); }));
+  stopAll(net);
+  std::lock_guard lock(link.mutex);
+  CHECK(link.requested[5] == kMaxTxAnnouncesPerPeer);  // the rest of its junk was ignored
+  CHECK(link.punished.empty());
 }
 
 TEST_CASE(
