@@ -8,9 +8,9 @@
 #include <cstdio>
 #include <cstdlib>
 #include <limits>
-#include <random>
 #include <string>
 
+#include "chain/random.hpp"
 #include "chain/rlp.hpp"
 
 namespace tn {
@@ -35,9 +35,7 @@ const secp256k1_context* ctx() {
   static const secp256k1_context* const c = [] {
     secp256k1_context* made = secp256k1_context_create(SECP256K1_CONTEXT_NONE);
     // Blinding against side channels when signing; the seed need not be reproducible.
-    std::random_device rd;
-    std::array<uint8_t, 32> seed;
-    for (auto& b : seed) b = static_cast<uint8_t>(rd());
+    const Hash32 seed = secureRandomHash();
     if (!made || !secp256k1_context_randomize(made, seed.data())) {
       std::fputs("secp256k1: context creation failed\n", stderr);
       std::abort();

@@ -1,10 +1,10 @@
 #include "rpc/subscriptions.hpp"
 
 #include <algorithm>
+#include <boost/json/serialize.hpp>
 #include <random>
 
-#include <boost/json/serialize.hpp>
-
+#include "chain/random.hpp"
 #include "rpc/format.hpp"
 
 namespace tn::rpc {
@@ -13,7 +13,11 @@ namespace {
 
 // Ids only need to be unguessable enough not to collide; one generator per thread avoids a lock.
 std::string newSubscriptionId() {
-  thread_local std::mt19937_64 gen{std::random_device{}()};
+  thread_local std::mt19937_64 gen{[] {
+    uint64_t seed = 0;
+    secureRandom(std::span<uint8_t>(reinterpret_cast<uint8_t*>(&seed), sizeof seed));
+    return seed;
+  }()};
   Bytes b(16);
   for (std::size_t i = 0; i < b.size(); i += 8) {
     uint64_t r = gen();

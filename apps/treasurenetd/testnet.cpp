@@ -1,14 +1,14 @@
 #include "apps/treasurenetd/testnet.hpp"
 
+#include <boost/json.hpp>
+#include <boost/program_options.hpp>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
 #include <sstream>
 
-#include <boost/json.hpp>
-#include <boost/program_options.hpp>
-
 #include "apps/treasurenetd/node.hpp"
+#include "chain/random.hpp"
 #include "consensus/p2p/validator_node.hpp"
 
 namespace tn {
@@ -38,10 +38,8 @@ added per round) and the block/pool sizes go to config.json. Run each with
 
 // A secp256k1 secret from the kernel's CSPRNG.
 Hash32 randomSecretKey() {
-  std::ifstream in("/dev/urandom", std::ios::binary);
   for (;;) {
-    Hash32 key;
-    if (!in.read(reinterpret_cast<char*>(key.data()), key.size())) throw std::runtime_error("cannot read /dev/urandom");
+    Hash32 key = secureRandomHash();
     if (isValidSecretKey(key)) return key;
   }
 }

@@ -4,12 +4,12 @@
 #include <cstdio>
 #include <cstring>
 #include <deque>
-#include <fstream>
 #include <map>
 #include <mutex>
 #include <thread>
 #include <unordered_set>
 
+#include "chain/random.hpp"
 #include "chain/rlp.hpp"
 
 namespace tn::net {
@@ -19,15 +19,6 @@ using tcp = asio::ip::tcp;
 using Clock = std::chrono::steady_clock;
 
 namespace {
-
-// 32 bytes from the kernel's CSPRNG: handshake challenges must be unpredictable.
-Hash32 randomChallenge() {
-  Hash32 out;
-  std::ifstream in("/dev/urandom", std::ios::binary);
-  if (!in.read(reinterpret_cast<char*>(out.data()), out.size()))
-    throw std::runtime_error("cannot read /dev/urandom");
-  return out;
-}
 
 // Remembers the content hashes of recent gossip so each message is handled and relayed once.
 class SeenSet {
@@ -143,7 +134,7 @@ struct Connection : std::enable_shared_from_this<Connection> {
   std::optional<std::size_t> persistentIndex;  // into Impl::persistent
   std::optional<Bytes> bookKey;                // the address-book entry it was dialled for
   State state = State::AwaitHello;
-  Hash32 challenge = randomChallenge();
+  Hash32 challenge = secureRandomHash();  // handshake challenges must be unpredictable
   Hello remote;  // valid from AwaitAuth on
   std::string remoteEndpoint;
   static constexpr std::size_t kReadChunk = 64 * 1024;
@@ -396,9 +387,13 @@ void Host::Impl::accept() {
         boost::system::error_code ignored;
         socket.close(ignored);
       } else {
-        auto c = std::make_shared<Connection>(*this, std::move(socket), nextId++, false);
-        conns[c->id] = c;
-        c->start();
+        try {
+          auto c = std::make_shared<Connection>(*this, std::move(socket), nextId++, false);
+          conns[c->id] = c;
+          c->start();
+        } catch (const std::exception& e) {  // out of memory, say: drop this one, keep accepting
+          std::fprintf(stderr, "p2p: inbound connection dropped: %s\n", e.what());
+        }
       }
     } else if (ec != asio::error::operation_aborted) {
       // Out of descriptors or buffers: the error repeats until something closes, so wait a
@@ -697,7 +692,17 @@ void Host::start() {
     impl->accept();
     impl->onTick();
   });
-  impl->thread = std::thread([impl] { impl->io.run(); });
+  impl->thread = std::thread([impl] {
+    // A handler that throws must not take the node down: note it and keep serving.
+    for (;;) {
+      try {
+        impl->io.run();
+        return;
+      } catch (const std::exception& e) {
+        std::fprintf(stderr, "p2p: unexpected exception in io thread: %s\n", e.what());
+      }
+    }
+  });
 }
 
 void Host::stop() {
