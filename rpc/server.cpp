@@ -514,7 +514,16 @@ void ServerImpl::accept() {
       });
       return;
     }
-    std::make_shared<HttpSession>(*this, std::move(socket))->start();
+    if (liveSessions.load() >= opt.maxConnections) {
+      error_code ignored;
+      socket.close(ignored);  // full: refused before reading anything
+    } else {
+      try {
+        std::make_shared<HttpSession>(*this, std::move(socket))->start();
+      } catch (const std::exception& e) {  // out of memory, say: drop this one, keep accepting
+        std::fprintf(stderr, "rpc: connection dropped: %s\n", e.what());
+      }
+    }
     accept();
   });
 }

@@ -35,6 +35,10 @@ struct ServerOptions {
   std::size_t maxBatch = 1000;  // requests per batch; more → one -32600 error for the batch
   // Browser origins allowed to call (CORS) and to open WebSockets. Empty: none, "*": any.
   std::vector<std::string> corsOrigins;
+  // Open connections, HTTP and WebSocket together; one more is closed as soon as it is accepted.
+  // Each costs a file descriptor, and the store and the p2p host need theirs: a client must not
+  // be able to take them all (docs/OPERATOR.md, "File descriptors").
+  std::size_t maxConnections = 1000;
   std::size_t maxWsConnections = 100;
   std::size_t maxSubscriptionsPerConnection = 100;
   // Unsent bytes a WebSocket connection may hold; a client that reads too slowly is dropped

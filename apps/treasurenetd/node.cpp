@@ -1,17 +1,17 @@
 #include "apps/treasurenetd/node.hpp"
 
+#include <boost/json.hpp>
 #include <fstream>
 #include <sstream>
 
-#include <boost/json.hpp>
-
+#include "apps/treasurenetd/descriptors.hpp"
 #include "apps/treasurenetd/node_backend.hpp"
+#include "consensus/p2p/validator_node.hpp"
 #include "modules/catalog/catalog.hpp"
 #include "modules/staking/staking.hpp"
-#include "consensus/p2p/validator_node.hpp"
 #include "rpc/eth_api.hpp"
-#include "rpc/tn_api.hpp"
 #include "rpc/server.hpp"
+#include "rpc/tn_api.hpp"
 
 namespace tn {
 
@@ -34,6 +34,7 @@ NodeConfig NodeConfig::load(const std::filesystem::path& file) {
   num("rpcThreads", c.rpcThreads);
   num("rpcMaxBodyBytes", c.rpcMaxBodyBytes);
   num("rpcMaxBatch", c.rpcMaxBatch);
+  num("rpcMaxConnections", c.rpcMaxConnections);
   if (const json::value* x = o.if_contains("rpcCorsOrigins"))
     c.rpcCorsOrigins = json::value_to<std::vector<std::string>>(*x);
   num("logsMaxBlockRange", c.logsMaxBlockRange);
@@ -50,6 +51,7 @@ void NodeConfig::save(const std::filesystem::path& file) const {
   o["rpcThreads"] = rpcThreads;
   o["rpcMaxBodyBytes"] = rpcMaxBodyBytes;
   o["rpcMaxBatch"] = rpcMaxBatch;
+  o["rpcMaxConnections"] = rpcMaxConnections;
   json::array cors;
   for (const auto& s : rpcCorsOrigins) cors.push_back(json::string(s));
   o["rpcCorsOrigins"] = std::move(cors);
@@ -105,6 +107,7 @@ static std::pair<std::string, uint16_t> splitHostPort(const std::string& addr) {
 
 Node::Node(const HomePaths& paths, const Genesis& genesis, const NodeConfig& config)
     : config_(config) {
+  const uint64_t descriptorLimit = raiseDescriptorLimit();  // before the store opens its files
   modules_ = makeStandardModules();
   ChainParams params = genesis.params();
   params.feeCollector = kFeeCollector;
@@ -119,7 +122,10 @@ Node::Node(const HomePaths& paths, const Genesis& genesis, const NodeConfig& con
   mc.blockGasLimit = params.blockGasLimit;
   mempool_ = std::make_unique<Mempool>(mc);
 
+  std::size_t p2pPeers = 0;
   if (auto setup = net::loadNetworkedSetup(paths.home, params.chainId, chain_->header(0)->hash())) {
+    p2pPeers =
+        setup->host.maxInbound + setup->host.maxOutbound + setup->host.persistentPeers.size();
     // Validator sets follow the staking module's active set (docs/CONSENSUS.md).
     setup->engine.validatorSource = [](const StateReader& state) {
       auto convert = [](const staking::ActiveSet& a) {
@@ -206,6 +212,16 @@ Node::Node(const HomePaths& paths, const Genesis& genesis, const NodeConfig& con
   so.ioThreads = config.rpcThreads;
   so.maxBodyBytes = config.rpcMaxBodyBytes;
   so.maxBatch = config.rpcMaxBatch;
+  const std::size_t reserved =
+      reservedDescriptors(std::size_t(StoreOptions{}.maxOpenFiles), p2pPeers);
+  so.maxConnections = rpcConnectionsWithin(descriptorLimit, config.rpcMaxConnections, reserved);
+  if (so.maxConnections < config.rpcMaxConnections)
+    std::fprintf(stderr,
+                 "warning: rpcMaxConnections %zu cut to %zu: the file descriptor limit %llu keeps "
+                 "%zu for the "
+                 "store and %zu p2p peers (raise the hard limit, ulimit -Hn)\n",
+                 config.rpcMaxConnections, so.maxConnections, (unsigned long long)descriptorLimit,
+                 reserved, p2pPeers);
   so.corsOrigins = config.rpcCorsOrigins;
   const ChainStore* chain = chain_.get();
   so.health = [chain] {

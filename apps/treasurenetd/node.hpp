@@ -28,6 +28,8 @@ struct NodeConfig {
   unsigned rpcThreads = 2;
   std::size_t rpcMaxBodyBytes = 5u << 20;
   std::size_t rpcMaxBatch = 1000;
+  std::size_t rpcMaxConnections =
+      1000;  // cut to what the descriptor limit leaves (descriptors.hpp)
   std::vector<std::string> rpcCorsOrigins;
   uint64_t logsMaxBlockRange = 10'000;
   std::size_t logsMaxResults = 10'000;

@@ -113,10 +113,21 @@ class HttpClient {
     return send(http::verb::post, "/", std::move(body), std::move(headers));
   }
   // True when the server has closed its side: the next read ends without data.
-  bool closedByServer() {
+  // True when the server has closed its side: the next read ends without data. Waits at most
+  // `limit`, then cancels the read, so that the connection stays usable when it is open.
+  bool closedByServer(std::chrono::milliseconds limit = 5000ms) {
     char byte;
-    error_code ec = await(ioc_, [&](auto h) { stream_.async_read_some(net::buffer(&byte, 1), h); });
-    return ec == net::error::eof || ec == net::error::connection_reset;
+    std::optional<error_code> result;
+    stream_.async_read_some(net::buffer(&byte, 1),
+                            [&](error_code ec, std::size_t) { result = ec; });
+    ioc_.restart();
+    const auto deadline = std::chrono::steady_clock::now() + limit;
+    while (!result && std::chrono::steady_clock::now() < deadline) ioc_.run_one_until(deadline);
+    if (!result) {
+      stream_.socket().cancel();
+      while (!result) ioc_.run_one();
+    }
+    return *result == net::error::eof || *result == net::error::connection_reset;
   }
 
  private:
@@ -394,6 +405,31 @@ TEST_CASE("WebSocket: requests, subscriptions and notifications after publishBlo
   CHECK(log8.at("params").at("subscription") == logs);
   CHECK(log8.at("params").at("result").at("blockNumber") == "0x8");
   CHECK(log8.at("params").at("result").at("transactionHash") == json::value(filled(26).hex()));
+}
+
+TEST_CASE(
+    "connection cap: one connection over maxConnections is closed at once; a freed slot serves") {
+  ServerOptions o = testOptions();
+  o.maxConnections = 3;
+  Running node(o);
+  std::vector<std::unique_ptr<HttpClient>> clients;
+  for (int i = 0; i < 3; ++i) {
+    clients.push_back(std::make_unique<HttpClient>(node.port()));
+    CHECK(clients.back()->send(http::verb::get, "/", "", {}).result() == http::status::ok);
+  }
+  HttpClient extra(node.port());  // the kernel completes the connection; the server closes it
+  CHECK(extra.closedByServer());
+  for (auto& c : clients)  // the three keep being served
+    CHECK(c->send(http::verb::get, "/", "", {}).result() == http::status::ok);
+
+  clients.pop_back();  // a slot frees once the server has seen the close
+  std::unique_ptr<HttpClient> next;
+  for (int attempt = 0; attempt < 50 && !next; ++attempt) {
+    next = std::make_unique<HttpClient>(node.port());
+    if (next->closedByServer(200ms)) next.reset();  // refused: the slot was not free yet
+  }
+  REQUIRE(next);
+  CHECK(next->send(http::verb::get, "/", "", {}).result() == http::status::ok);
 }
 
 TEST_CASE("WebSocket origins, message size limit and connection cap") {
