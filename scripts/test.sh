@@ -7,12 +7,13 @@ bash scripts/build.sh
 if [ -f tests/e2e/package-lock.json ]; then
   (cd tests/e2e && npm ci --no-audit --no-fund --loglevel=error)
 fi
-# The state and chain layers' unit tests again under AddressSanitizer + UndefinedBehaviorSanitizer:
-# the store, the state tree and its proofs, the parsers of untrusted input (RLP, transactions), the
-# mempool, the executor and the chain store. Two unit binaries only (-O1, no debug info), to keep CI
-# well inside its time; see docs/TESTING.md.
+# The state, chain and consensus layers' unit tests again under AddressSanitizer +
+# UndefinedBehaviorSanitizer: the store, the state tree and its proofs, the parsers of untrusted
+# input (RLP, transactions, votes, p2p frames), the mempool, the executor, the chain store, the
+# p2p host and the BFT engine with its threads. Three unit binaries only (-O1, no debug info), to
+# keep CI well inside its time; see docs/TESTING.md.
 cmake -S . -B build-sanitize -G Ninja -DTN_SANITIZE=ON -DCMAKE_BUILD_TYPE= -DCMAKE_CXX_FLAGS=-O1 >/dev/null
-ninja -C build-sanitize -j"$(nproc)" test_state test_chain
-(cd build-sanitize && ctest --output-on-failure --timeout 900 -R '^unit_(state|chain)$')
+ninja -C build-sanitize -j"$(nproc)" test_state test_chain test_consensus
+(cd build-sanitize && ctest --output-on-failure --timeout 900 -R '^unit_(state|chain|consensus)$')
 cd build
 ctest --output-on-failure --timeout 900 -j1
