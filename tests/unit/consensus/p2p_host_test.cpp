@@ -436,8 +436,8 @@ TEST_CASE("p2p accept: out of file descriptors, the host waits instead of spinni
   const long long used = cpuMicros(after) - cpuMicros(before);
   clients.clear();
   REQUIRE(setrlimit(RLIMIT_NOFILE, &original) == 0);
-  // Checked only now: while descriptors are out, UBSan's vptr check (it opens a pipe to probe
-  // memory) reports doctest's message scope as an invalid object.
+  // Checked only now: while descriptors are out, UBSan's vptr check (its memory probe needs
+  // descriptors) reports doctest's message scope as an invalid object.
   REQUIRE(connected < 64);  // the descriptors did run out
   CHECK_MESSAGE(used < 150'000, "the host used ", used, " µs of CPU in 500 ms while out of fds");
 
