@@ -211,6 +211,16 @@ void stopAll(Net& net) {
   for (auto& n : net.nodes) n->engine->stop();
 }
 
+// Four engines committing, then node 0 cut off from the others: nothing commits any more, so its
+// pool judges every transaction against one state.
+void startThenIsolateNode0(Net& net) {
+  build(net, false);
+  for (auto& n : net.nodes) n->engine->start();
+  REQUIRE(waitFor([&] { return minHeight(net) >= 2; }));
+  std::lock_guard lock(net.mutex);
+  net.cut = {1, 2, 3};
+}
+
 Transaction transfer(uint32_t keyNo, uint64_t nonce, uint64_t chainId = kChain) {
   Transaction t;
   t.type = Transaction::Type::DynamicFee;
@@ -474,13 +484,7 @@ TEST_CASE(
     "bft engine: a peer's transaction with a bad signature or another chain id is an offence; a "
     "refused transaction sent again costs no second recovery") {
   Net net;
-  build(net, false);
-  for (auto& n : net.nodes) n->engine->start();
-  REQUIRE(waitFor([&] { return minHeight(net) >= 2; }));
-  {
-    std::lock_guard lock(net.mutex);
-    net.cut = {1, 2, 3};  // node 0 alone: nothing commits, its pool sees one state
-  }
+  startThenIsolateNode0(net);
   BftEngine& engine = *net.nodes[0]->engine;
   auto& link = static_cast<Link&>(*net.nodes[0]->link);
   // The engine handles its queue in order: once a malformed Status from a fresh peer id is
@@ -547,13 +551,7 @@ TEST_CASE(
     "bft engine: a peer announcing transactions it never delivers uses up its own quota, never an "
     "honest peer's") {
   Net net;
-  build(net, false);
-  for (auto& n : net.nodes) n->engine->start();
-  REQUIRE(waitFor([&] { return minHeight(net) >= 2; }));
-  {
-    std::lock_guard lock(net.mutex);
-    net.cut = {1, 2, 3};
-  }
+  startThenIsolateNode0(net);
   BftEngine& engine = *net.nodes[0]->engine;
   auto& link = static_cast<Link&>(*net.nodes[0]->link);
   auto hashBytes = [](const Hash32& h) { return Bytes(h.data(), h.data() + 32); };

@@ -64,6 +64,13 @@ bool waitUntil(Pred pred, std::chrono::milliseconds timeout = 5000ms) {
   return pred();
 }
 
+// A new node (test key `keyIndex`) can still connect to `a`, which then has `peers` peers.
+void checkJoinable(Host& a, int keyIndex, std::size_t peers) {
+  Host joining(dialing(a, keyIndex));
+  joining.start();
+  CHECK(waitUntil([&] { return a.peerCount() == peers && joining.peerCount() == 1; }));
+}
+
 // Counts consensus-channel deliveries per payload, optionally relaying them like the engine.
 struct Receiver {
   std::mutex mutex;
@@ -244,9 +251,7 @@ TEST_CASE("p2p handshake: mutated handshakes and random bytes from raw connectio
   REQUIRE(waitUntil([&] { return a.peerCount() == 1 && a.stats().handshakeFailures > 0; }));
   CHECK(a.stats().bansIssued == 0);
   CHECK(a.peers()[0].nodeId == b.nodeId());
-  Host c(dialing(a, 3));
-  c.start();
-  CHECK(waitUntil([&] { return a.peerCount() == 2 && c.peerCount() == 1; }));
+  checkJoinable(a, 3, 2);
 }
 
 TEST_CASE("p2p handshake: a configured node id must match") {
@@ -441,9 +446,7 @@ TEST_CASE("p2p accept: out of file descriptors, the host waits instead of spinni
   REQUIRE(connected < 64);  // the descriptors did run out
   CHECK_MESSAGE(used < 150'000, "the host used ", used, " µs of CPU in 500 ms while out of fds");
 
-  Host b(dialing(a, 2));
-  b.start();
-  CHECK(waitUntil([&] { return a.peerCount() == 1 && b.peerCount() == 1; }));
+  checkJoinable(a, 2, 1);
 }
 
 TEST_CASE("p2p accept: a connection accepted with the last descriptor still gets its handshake") {
@@ -487,7 +490,5 @@ TEST_CASE("p2p accept: a connection accepted with the last descriptor still gets
   CHECK_MESSAGE(received > 0, "no Hello from the host: ", readError.message());
 
   // And the host goes on accepting once descriptors are back.
-  Host b(dialing(a, 2));
-  b.start();
-  CHECK(waitUntil([&] { return a.peerCount() == 1 && b.peerCount() == 1; }));
+  checkJoinable(a, 2, 1);
 }
