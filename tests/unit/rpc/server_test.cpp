@@ -432,6 +432,36 @@ TEST_CASE(
   CHECK(next->send(http::verb::get, "/", "", {}).result() == http::status::ok);
 }
 
+TEST_CASE("WebSocket: a client that does not read is dropped at maxWsQueueBytes; a reading one keeps up") {
+  ServerOptions o = testOptions();
+  o.maxWsQueueBytes = 64 * 1024;
+  Running node(o);
+  WsClient slow(node.port()), reader(node.port());
+  REQUIRE_FALSE(slow.handshake);
+  REQUIRE_FALSE(reader.handshake);
+  for (WsClient* c : {&slow, &reader})
+    REQUIRE(c->call(request(1, "eth_subscribe", R"(["newHeads"])")).at("result").is_string());
+  REQUIRE(node.server->webSocketConnections() == 2);
+
+  // The kernel's socket buffers take a few MB of the slow client's notifications first; after
+  // that they wait in the server's queue, which may hold 64 KiB.
+  std::size_t published = 0, read = 0;
+  while (published < 40'000 && node.server->webSocketConnections() == 2) {
+    node.publish(5);
+    ++published;
+    if (published % 32 == 0)
+      while (read < published && reader.read(2000ms)) ++read;
+  }
+  CHECK(node.server->webSocketConnections() == 1);
+  while (read < published && reader.read(2000ms)) ++read;
+  CHECK(read == published);  // the reading client lost nothing
+  std::size_t slowRead = 0;
+  while (slow.read(2000ms)) ++slowRead;
+  CHECK(slowRead < published);
+  CHECK(slow.error);  // its connection ended
+  MESSAGE(published, " heads published; the slow client got ", slowRead, " before it was dropped");
+}
+
 TEST_CASE("WebSocket origins, message size limit and connection cap") {
   {
     Running node;  // corsOrigins: http://allowed.example
