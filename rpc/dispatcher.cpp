@@ -86,12 +86,42 @@ std::optional<std::string> Dispatcher::handle(std::string_view body, CallContext
                           "batch too large: " + std::to_string(batch.size()) + " requests, max " +
                               std::to_string(ctx.maxBatch))));
   }
-  json::array responses;
+  // Answers are serialized one by one into the output, so the batch's size is known as it grows
+  // and no second copy of the whole answer is built.
+  std::string out = "[";
+  bool any = false;
   for (const auto& item : batch) {
-    if (auto response = handleOne(item, ctx)) responses.push_back(std::move(*response));
+    std::optional<json::value> response;
+    if (out.size() < ctx.maxBatchResponseBytes) {
+      response = handleOne(item, ctx);
+    } else if (const json::value* id = requestId(item)) {  // notifications get nothing
+      response = errorResponse(*id, RpcError(code::kResponseTooLarge, "response too large"));
+    }
+    if (!response) continue;
+    if (any) out += ',';
+    out += json::serialize(*response);
+    any = true;
   }
-  if (responses.empty()) return std::nullopt;
-  return json::serialize(responses);
+  if (!any) return std::nullopt;
+  out += ']';
+  return out;
+}
+
+// The id a batch item is answered with (null for an item too broken to have one), or nullptr for
+// a notification, which gets no answer.
+const json::value* Dispatcher::requestId(const json::value& item) {
+  static const json::value kNull = nullptr;
+  if (!item.is_object()) return &kNull;
+  const json::value* id = item.get_object().if_contains("id");
+  if (!id) return nullptr;
+  return echoableId(*id) ? id : &kNull;
+}
+
+// A string, a number or null, and not a number that would be echoed as something other than JSON
+// (Boost.JSON reads 1e400 as infinity, which serializes as Infinity).
+bool Dispatcher::echoableId(const json::value& id) {
+  if (id.is_double()) return std::isfinite(id.get_double());
+  return id.is_string() || id.is_number() || id.is_null();
 }
 
 std::optional<json::value> Dispatcher::handleOne(const json::value& request,
@@ -108,9 +138,7 @@ std::optional<json::value> Dispatcher::handleOne(const json::value& request,
   if (idp) {
     if (!idp->is_string() && !idp->is_number() && !idp->is_null())
       return invalid(nullptr, "id must be a string, a number or null");
-    // Boost.JSON reads 1e400 as infinity and would echo it as Infinity, which is not JSON.
-    if (idp->is_double() && !std::isfinite(idp->get_double()))
-      return invalid(nullptr, "id must be a finite number");
+    if (!echoableId(*idp)) return invalid(nullptr, "id must be a finite number");
     id = *idp;
   }
   // Structurally broken requests are answered even without an id (spec §5: id null).

@@ -31,6 +31,11 @@ struct CallContext {
   SubscriptionSet* subscriptions = nullptr;
   // Requests in one batch at most; a larger batch is answered with a single error.
   std::size_t maxBatch = 1000;
+  // Serialized answers of one batch at most, like geth's BatchResponseMaxSize: once they reach
+  // it, the batch's remaining requests are not run and get -32003 "response too large". Each
+  // method caps its own answer; without this, a small batch of large reads could make the node
+  // build gigabytes.
+  std::size_t maxBatchResponseBytes = 25'000'000;
 };
 
 struct MethodDecl;
@@ -103,6 +108,8 @@ class Dispatcher {
   static boost::json::value errorResponse(const boost::json::value& id, const RpcError& e);
 
  private:
+  static const boost::json::value* requestId(const boost::json::value& item);
+  static bool echoableId(const boost::json::value& id);
   boost::json::value call(const MethodDecl& m, const boost::json::value* params,
                           CallContext& ctx) const;
 

@@ -17,6 +17,7 @@ inline constexpr int kInvalidParams = -32602;
 inline constexpr int kInternal = -32603;
 // Ethereum conventions (geth, EIP-1474).
 inline constexpr int kServer = -32000;         // tx admission, unknown block, missing state
+inline constexpr int kResponseTooLarge = -32003;  // a batch's answers past its size cap (geth)
 inline constexpr int kLimitExceeded = -32005;  // log query too large
 inline constexpr int kExecutionReverted = 3;   // eth_call / eth_estimateGas revert, data = payload
 }  // namespace code

@@ -196,7 +196,7 @@ class WsSession : public Session {
     if (ec) return;  // closed, timed out, or a message over the limit (Beast closes with 1009)
     std::string text = beast::buffers_to_string(buffer_.data());
     buffer_.consume(buffer_.size());
-    CallContext ctx{&subs_, server_.opt.maxBatch};
+    CallContext ctx{&subs_, server_.opt.maxBatch, server_.opt.maxBatchResponseBytes};
     if (auto response = server_.dispatcher.handle(text, ctx)) send(std::move(*response));
     if (!closing_) read();
   }
@@ -426,7 +426,7 @@ class HttpSession : public Session {
                "invalid content type, only application/json is supported\n");
           break;
         }
-        CallContext ctx{nullptr, server_.opt.maxBatch};
+        CallContext ctx{nullptr, server_.opt.maxBatch, server_.opt.maxBatchResponseBytes};
         if (auto body = server_.dispatcher.handle(req.body(), ctx)) {
           jsonBody(res, std::move(*body));
         } else {

@@ -33,6 +33,7 @@ struct ServerOptions {
   std::size_t maxBodyBytes = 5 * 1024 * 1024;  // HTTP body and WebSocket message
   std::size_t maxHeaderBytes = 16 * 1024;
   std::size_t maxBatch = 1000;  // requests per batch; more → one -32600 error for the batch
+  std::size_t maxBatchResponseBytes = 25'000'000;  // see CallContext
   // Browser origins allowed to call (CORS) and to open WebSockets. Empty: none, "*": any.
   std::vector<std::string> corsOrigins;
   // Open connections, HTTP and WebSocket together; one more is closed as soon as it is accepted.

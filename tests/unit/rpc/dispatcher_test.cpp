@@ -44,12 +44,23 @@ struct TestTable {
            }});
     d.add({"test_internal", "Throws something unexpected.", {}, "-",
            [](const Params&, CallContext&) -> json::value { throw std::runtime_error("boom"); }});
+    d.add({"test_kilobyte",
+           "A 1,000-character string.",
+           {},
+           "String",
+           [this](const Params&, CallContext&) -> json::value {
+             ++kilobytesMade;
+             return json::string(std::string(1000, 'k'));
+           }});
   }
+  mutable int kilobytesMade = 0;
 
   // The response body parsed, or null when nothing is to be sent.
-  json::value handle(std::string_view body, std::size_t maxBatch = 1000) const {
+  json::value handle(std::string_view body, std::size_t maxBatch = 1000,
+                     std::size_t maxBatchResponseBytes = 25'000'000) const {
     CallContext ctx;
     ctx.maxBatch = maxBatch;
+    ctx.maxBatchResponseBytes = maxBatchResponseBytes;
     auto out = d.handle(body, ctx);
     if (!out) return nullptr;
     return json::parse(*out);
@@ -239,6 +250,37 @@ TEST_CASE("the batch cap: up to maxBatch requests run, more get one -32600 error
   REQUIRE(r.is_object());
   CHECK(codeOf(r) == -32600);
   CHECK(messageOf(r) == "batch too large: 3 requests, max 2");
+}
+
+TEST_CASE("a batch's answers stop at maxBatchResponseBytes: the rest get -32003 without running") {
+  TestTable t;
+  std::string batch = "[";
+  for (int i = 1; i <= 8; ++i) {
+    batch += R"({"jsonrpc":"2.0","id":)" + std::to_string(i) + R"(,"method":"test_kilobyte"},)";
+    if (i == 5) batch += R"({"jsonrpc":"2.0","method":"test_kilobyte"},)";  // a notification
+  }
+  batch += R"({"jsonrpc":"2.0","id":{},"method":"test_none"}])";  // an id that is not one
+  // Each answer is ~1,040 bytes: answers start while fewer than 2,500 bytes are out, so three run.
+  json::value r = t.handle(batch, 1000, 2500);
+  REQUIRE(r.is_array());
+  const auto& a = r.as_array();
+  REQUIRE(a.size() == 9);  // the notification gets nothing
+  for (int i = 0; i < 3; ++i) {
+    CHECK(a[i].at("id") == i + 1);
+    CHECK(a[i].at("result").as_string().size() == 1000);
+  }
+  for (int i = 3; i < 8; ++i) {
+    CHECK(a[i].at("id") == i + 1);
+    CHECK(codeOf(a[i]) == -32003);
+    CHECK(messageOf(a[i]) == "response too large");
+  }
+  CHECK(a[8].at("id").is_null());
+  CHECK(codeOf(a[8]) == -32003);
+  CHECK(t.kilobytesMade == 3);  // nothing past the cap ran
+  // Under the cap the same batch runs whole.
+  json::value whole = t.handle(batch, 1000, 1'000'000);
+  CHECK(whole.as_array().size() == 9);
+  CHECK(codeOf(whole.as_array()[8]) == -32600);
 }
 
 TEST_CASE("declarations are checked and listed by rpc_methods") {
