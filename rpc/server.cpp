@@ -73,6 +73,8 @@ struct detail::ServerImpl {
     return std::nullopt;
   }
 
+  // Takes n bytes of the in-flight budget; false, taking nothing, when they do not fit.
+  bool take(std::size_t n);
   void track(const std::shared_ptr<Session>& s, uint64_t& id, bool ws);
   void untrack(uint64_t id, bool ws);
   void accept();
@@ -86,6 +88,8 @@ struct detail::ServerImpl {
   std::unordered_map<uint64_t, std::weak_ptr<Session>> wsSessions;
   uint64_t nextId = 0;
   std::atomic<std::size_t> liveSessions{0};
+  std::atomic<std::size_t> inFlightBytes{
+      0};  // held by HTTP sessions, ServerOptions::maxInFlightBytes
   std::atomic<bool> started{false};
   std::atomic<bool> stopping{false};
   std::atomic<uint16_t> boundPort{0};
@@ -124,6 +128,14 @@ class Session : public std::enable_shared_from_this<Session> {
   std::optional<uint64_t> id_;
   bool ws_ = false;
 };
+
+bool ServerImpl::take(std::size_t n) {
+  std::size_t used = inFlightBytes.load();
+  do {
+    if (n > opt.maxInFlightBytes - used) return false;
+  } while (!inFlightBytes.compare_exchange_weak(used, used + n));
+  return true;
+}
 
 void ServerImpl::track(const std::shared_ptr<Session>& s, uint64_t& id, bool ws) {
   std::lock_guard lock(mu);
@@ -253,6 +265,7 @@ class HttpSession : public Session {
  public:
   HttpSession(ServerImpl& server, tcp::socket&& socket)
       : Session(server), stream_(std::move(socket)) {}
+  ~HttpSession() override { release(); }
 
   void start() {
     track(false);
@@ -303,6 +316,17 @@ class HttpSession : public Session {
       ec = http::error::bad_transfer_encoding;
     if (ec != http::error::need_more) {
       if (ec) return onRead(ec, 0);
+      // Taken before the body is read: Beast reserves a declared length at once, and a chunked
+      // body may grow to the limit.
+      const std::uint64_t declared =
+          parser_->chunked() ? server_.opt.maxBodyBytes : parser_->content_length().value_or(0);
+      if (!hold(std::min<std::uint64_t>(declared, server_.opt.maxBodyBytes))) {
+        auto res = busyAnswer(parser_->get().version());
+        res->keep_alive(false);  // the body stays unread
+        busy_ = true;
+        send(std::move(res));
+        return;
+      }
       http::async_read(stream_, buffer_, *parser_,
                        beast::bind_front_handler(&HttpSession::onRead, self()));
       return;
@@ -317,10 +341,9 @@ class HttpSession : public Session {
   void onRead(error_code ec, std::size_t) {
     if (ec == http::error::body_limit) {
       // Answer so the client learns why, then close without reading the rest.
-      auto res = std::make_unique<Response>(http::status::payload_too_large, 11);
-      RpcError e(code::kInvalidRequest, "request body too large (max " +
-                                            std::to_string(server_.opt.maxBodyBytes) + " bytes)");
-      jsonBody(*res, boost::json::serialize(Dispatcher::errorResponse(nullptr, e)));
+      auto res = errorAnswer(
+          http::status::payload_too_large, 11, code::kInvalidRequest,
+          "request body too large (max " + std::to_string(server_.opt.maxBodyBytes) + " bytes)");
       res->keep_alive(false);
       busy_ = true;
       send(std::move(res));
@@ -334,10 +357,46 @@ class HttpSession : public Session {
     busy_ = true;
     http::request<http::string_body> req = parser_->release();
     if (websocket::is_upgrade(req)) {
+      release();
       upgrade(std::move(req));
       return;
     }
-    send(std::make_unique<Response>(handle(req)));
+    auto res = std::make_unique<Response>(handle(req));
+    // From here the answer, not the request, is held until it is written.
+    release();
+    if (!hold(res->body().size())) {
+      res = busyAnswer(req.version());
+      res->keep_alive(req.keep_alive());
+    }
+    send(std::move(res));
+  }
+
+  bool hold(std::size_t n) {
+    if (!server_.take(n)) return false;
+    held_ += n;
+    return true;
+  }
+  void release() {
+    server_.inFlightBytes -= held_;
+    held_ = 0;
+  }
+
+  // A JSON-RPC error as the whole answer, for a request that was not run (so without its id).
+  std::unique_ptr<Response> errorAnswer(http::status status, unsigned version, int rpcCode,
+                                        const std::string& message) {
+    auto res = std::make_unique<Response>(status, version);
+    res->set(http::field::server, kServerName);
+    jsonBody(*res, boost::json::serialize(
+                       Dispatcher::errorResponse(nullptr, RpcError(rpcCode, message))));
+    return res;
+  }
+  std::unique_ptr<Response> busyAnswer(unsigned version) {
+    auto res =
+        errorAnswer(http::status::service_unavailable, version, code::kLimitExceeded,
+                    "server busy: the requests and answers in flight would exceed " +
+                        std::to_string(server_.opt.maxInFlightBytes) + " bytes; retry later");
+    res->set(http::field::retry_after, "1");
+    return res;
   }
 
   void upgrade(http::request<http::string_body> req) {
@@ -456,6 +515,7 @@ class HttpSession : public Session {
   }
 
   void onWrite(error_code ec, std::size_t) {
+    release();
     busy_ = false;
     bool keepAlive = res_->keep_alive();
     res_.reset();
@@ -497,6 +557,7 @@ class HttpSession : public Session {
   std::unique_ptr<Response> res_;
   std::array<char, 4096> drain_;
   std::size_t headerBytes_ = 0;  // of the request being read, parsed so far
+  std::size_t held_ = 0;         // of the server's in-flight budget: a body or an answer
   bool busy_ = false;
   bool closing_ = false;
 };
@@ -540,8 +601,14 @@ void ServerImpl::runThread() {
   }
 }
 
-Server::Server(ServerOptions options, const Dispatcher& dispatcher)
-    : impl_(std::make_unique<ServerImpl>(std::move(options), dispatcher)) {}
+Server::Server(ServerOptions options, const Dispatcher& dispatcher) {
+  if (options.maxInFlightBytes < options.maxBodyBytes)
+    throw std::invalid_argument("rpc: the in-flight budget (rpcMaxInFlightBytes, " +
+                                std::to_string(options.maxInFlightBytes) +
+                                " bytes) is smaller than one request body (rpcMaxBodyBytes, " +
+                                std::to_string(options.maxBodyBytes) + " bytes)");
+  impl_ = std::make_unique<ServerImpl>(std::move(options), dispatcher);
+}
 
 Server::~Server() { stop(); }
 
@@ -599,6 +666,10 @@ void Server::publishBlock(const Block& block, const std::vector<Receipt>& receip
   if (targets.empty()) return;  // nobody listens: skip rendering
   auto published = PublishedBlock::make(block, block.header.hash(), receipts);
   for (auto& t : targets) t->deliver(published);
+}
+
+std::size_t Server::inFlightBytes() const {
+  return impl_->inFlightBytes.load();
 }
 
 std::size_t Server::webSocketConnections() const {

@@ -3,8 +3,9 @@
 //
 // HTTP: POST with a JSON content type → the dispatcher's answer (200, or 204 when the request held
 // only notifications); GET / → a small health JSON; OPTIONS → CORS preflight. A body over the
-// limit is answered 413 with a JSON-RPC error; malformed requests or oversized headers close the
-// connection. WebSocket (upgrade on the same port): requests and eth_subscribe notifications.
+// limit is answered 413 with a JSON-RPC error, a body or answer over the in-flight budget 503;
+// malformed requests or oversized headers close the connection. WebSocket (upgrade on the same
+// port): requests and eth_subscribe notifications.
 #pragma once
 
 #include <chrono>
@@ -45,6 +46,14 @@ struct ServerOptions {
   // Unsent bytes a WebSocket connection may hold; a client that reads too slowly is dropped
   // instead of growing the node's memory.
   std::size_t maxWsQueueBytes = 16 * 1024 * 1024;
+  // Bytes that all HTTP connections together may hold: the declared bodies of the requests being
+  // read or run, and the answers being written. Without it, rpcMaxConnections clients could each
+  // hold a body of maxBodyBytes (5 GB) or a slowly read 25 MB batch answer. A request whose body
+  // does not fit is answered 503 (JSON-RPC -32005) without being read, and the connection closes;
+  // an answer that does not fit is replaced by that error. A server refuses to start with less
+  // than maxBodyBytes; below maxBodyBytes + maxBatchResponseBytes the largest batch answers would
+  // always be refused.
+  std::size_t maxInFlightBytes = 256 * 1024 * 1024;
   std::chrono::seconds httpIdleTimeout{30};  // per request: reading it and writing the answer
   std::chrono::seconds wsIdleTimeout{120};   // pinged at half; closed without an answer
   std::chrono::milliseconds stopGrace{2000};  // stop() waits this long for connections to close
@@ -74,6 +83,8 @@ class Server {
   void publishBlock(const Block& block, const std::vector<Receipt>& receipts);
 
   std::size_t webSocketConnections() const;
+  // Of ServerOptions::maxInFlightBytes, what the HTTP connections hold now.
+  std::size_t inFlightBytes() const;
 
  private:
   std::unique_ptr<detail::ServerImpl> impl_;

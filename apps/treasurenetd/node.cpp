@@ -35,6 +35,7 @@ NodeConfig NodeConfig::load(const std::filesystem::path& file) {
   num("rpcMaxBodyBytes", c.rpcMaxBodyBytes);
   num("rpcMaxBatch", c.rpcMaxBatch);
   num("rpcMaxConnections", c.rpcMaxConnections);
+  num("rpcMaxInFlightBytes", c.rpcMaxInFlightBytes);
   if (const json::value* x = o.if_contains("rpcCorsOrigins"))
     c.rpcCorsOrigins = json::value_to<std::vector<std::string>>(*x);
   num("logsMaxBlockRange", c.logsMaxBlockRange);
@@ -52,6 +53,7 @@ void NodeConfig::save(const std::filesystem::path& file) const {
   o["rpcMaxBodyBytes"] = rpcMaxBodyBytes;
   o["rpcMaxBatch"] = rpcMaxBatch;
   o["rpcMaxConnections"] = rpcMaxConnections;
+  o["rpcMaxInFlightBytes"] = rpcMaxInFlightBytes;
   json::array cors;
   for (const auto& s : rpcCorsOrigins) cors.push_back(json::string(s));
   o["rpcCorsOrigins"] = std::move(cors);
@@ -212,6 +214,7 @@ Node::Node(const HomePaths& paths, const Genesis& genesis, const NodeConfig& con
   so.ioThreads = config.rpcThreads;
   so.maxBodyBytes = config.rpcMaxBodyBytes;
   so.maxBatch = config.rpcMaxBatch;
+  so.maxInFlightBytes = config.rpcMaxInFlightBytes;
   const std::size_t reserved =
       reservedDescriptors(std::size_t(StoreOptions{}.maxOpenFiles), p2pPeers);
   so.maxConnections = rpcConnectionsWithin(descriptorLimit, config.rpcMaxConnections, reserved);

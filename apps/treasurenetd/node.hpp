@@ -30,6 +30,7 @@ struct NodeConfig {
   std::size_t rpcMaxBatch = 1000;
   std::size_t rpcMaxConnections =
       1000;  // cut to what the descriptor limit leaves (descriptors.hpp)
+  std::size_t rpcMaxInFlightBytes = 256u << 20;  // rpc::ServerOptions::maxInFlightBytes
   std::vector<std::string> rpcCorsOrigins;
   uint64_t logsMaxBlockRange = 10'000;
   std::size_t logsMaxResults = 10'000;

@@ -592,6 +592,25 @@ bool webSocketSessionsGone(Node& node) {
   return false;
 }
 
+// Polls (bounded) until the HTTP connections hold `bytes` of the in-flight budget.
+bool inFlightReaches(Node& node, std::size_t bytes) {
+  for (auto end = std::chrono::steady_clock::now() + 5s; std::chrono::steady_clock::now() < end;
+       std::this_thread::sleep_for(5ms))
+    if (node.server->inFlightBytes() == bytes) return true;
+  return false;
+}
+
+json::value busyAnswer(std::size_t budget) {
+  return json::object{
+      {"jsonrpc", "2.0"},
+      {"id", nullptr},
+      {"error", json::object{{"code", -32005},
+                             {"message",
+                              "server busy: the requests and answers in flight would "
+                              "exceed " +
+                                  std::to_string(budget) + " bytes; retry later"}}}};
+}
+
 }  // namespace
 
 TEST_SUITE_BEGIN("rpc server: hostile clients");
@@ -1061,6 +1080,80 @@ TEST_CASE("idle, trickling and 200 half-open connections do not keep other clien
     CHECK(silent.readToEnd());
     CHECK(silent.received.empty());
     checkStillServing(node);
+  }
+}
+
+TEST_CASE("in-flight budget: a body or an answer that does not fit gets 503; freed, it serves") {
+  {
+    ServerOptions o = hostileOptions();
+    o.maxInFlightBytes = 3 * kMaxBody;
+    Node node(o);
+    // Three clients declare the largest body and send its first 100 bytes: the budget is full.
+    const std::string padded =
+        kChainIdRequest + std::string(kMaxBody - kChainIdRequest.size(), ' ');
+    const std::string request = postRequest(padded);
+    const std::size_t split = request.size() - kMaxBody + 100;
+    std::vector<std::unique_ptr<RawConnection>> holders;
+    for (int i = 0; i < 3; ++i) {
+      holders.push_back(std::make_unique<RawConnection>(node.port()));
+      REQUIRE_FALSE(holders.back()->write(request.substr(0, split)));
+    }
+    REQUIRE(inFlightReaches(node, 3 * kMaxBody));
+
+    RawConnection refused(node.port());
+    std::optional<Response> res = refused.roundTrip(postRequest(kChainIdRequest));
+    REQUIRE(res);
+    CHECK(res->result() == http::status::service_unavailable);
+    CHECK((*res)[http::field::retry_after] == "1");
+    CHECK(json::parse(res->body()) == busyAnswer(3 * kMaxBody));
+    CHECK(judgeResponse(*res).empty());
+    CHECK_FALSE(res->keep_alive());
+    CHECK(refused.readToEnd());  // its body was never read
+
+    // A holder that finishes is answered; its share comes back once the answer is written.
+    res = holders[0]->roundTrip(request.substr(split));
+    REQUIRE(res);
+    CHECK(json::parse(res->body()) == json::parse(kChainIdAnswer));
+    CHECK(inFlightReaches(node, 2 * kMaxBody));
+    RawConnection next(node.port());
+    CHECK(chainIdOver(next) == json::parse(kChainIdAnswer));
+    holders.clear();  // clients that leave give their shares back
+    CHECK(inFlightReaches(node, 0));
+    checkStillServing(node);
+  }
+  {
+    // An answer larger than the budget: refused, and the connection goes on.
+    const std::string blocks =
+        R"([{"jsonrpc":"2.0","id":1,"method":"eth_getBlockByNumber","params":["0x9",true]},)"
+        R"({"jsonrpc":"2.0","id":2,"method":"eth_getBlockByNumber","params":["0x8",true]},)"
+        R"({"jsonrpc":"2.0","id":3,"method":"eth_getBlockByNumber","params":["0x7",true]}])";
+    std::size_t answerSize = 0;
+    {
+      Node roomy;  // the default budget
+      RawConnection c(roomy.port());
+      std::optional<Response> res = c.roundTrip(postRequest(blocks));
+      REQUIRE(res);
+      REQUIRE(res->result() == http::status::ok);
+      answerSize = res->body().size();
+    }
+    REQUIRE(answerSize > kMaxBody);
+    ServerOptions o = hostileOptions();
+    o.maxInFlightBytes = kMaxBody;  // the least a server accepts
+    Node node(o);
+    RawConnection c(node.port());
+    std::optional<Response> res = c.roundTrip(postRequest(blocks));
+    REQUIRE(res);
+    CHECK(res->result() == http::status::service_unavailable);
+    CHECK(json::parse(res->body()) == busyAnswer(kMaxBody));
+    CHECK(res->keep_alive());  // the request was read whole
+    CHECK(chainIdOver(c) == json::parse(kChainIdAnswer));
+    CHECK(inFlightReaches(node, 0));
+  }
+  {
+    ServerOptions o = hostileOptions();
+    o.maxInFlightBytes = kMaxBody - 1;
+    Dispatcher d;
+    CHECK_THROWS_AS(Server(o, d), std::invalid_argument);
   }
 }
 
