@@ -165,7 +165,10 @@ void BftEngine::peerConnected(PeerId peer) {
 }
 
 void BftEngine::peerDisconnected(PeerId peer) {
-  post([this, peer] { peerHeights_.erase(peer); });
+  post([this, peer] {
+    peerHeights_.erase(peer);
+    refusalAllowance_.erase(peer);
+  });
 }
 
 ConsensusSnapshot BftEngine::snapshot() const {
@@ -648,6 +651,15 @@ void BftEngine::handleTx(PeerId peer, const Bytes& payload) {
     fresh.push_back(std::move(tx));
   }
   if (fresh.empty()) return;
+  TokenBucket& allowance =
+      refusalAllowance_
+          .try_emplace(peer, options_.refusedTxBurst, options_.refusedTxPerSecond, Clock::now())
+          .first->second;
+  if (!allowance.available(Clock::now())) {
+    peerTxs_.throttled += fresh.size();
+    for (const auto& tx : fresh) eraseWanted(tx->hash);  // another announcer may deliver it
+    return;
+  }
   // One batch of signature recoveries for the new ones (the pool would recover them one by one).
   const auto errors = recoverSenders(unrecovered);
   peerTxs_.recovered += unrecovered.size();
@@ -666,6 +678,7 @@ void BftEngine::handleTx(PeerId peer, const Bytes& payload) {
       // A valid transaction this pool refuses (nonce, funds, ...): not an offence, since the
       // peer's view of the state may differ. Sent again, it costs no second recovery.
       ++peerTxs_.refused;
+      allowance.take(1);
       refusedSenders_.insert(tx->hash, *tx->sender);
       continue;
     }
@@ -678,6 +691,30 @@ void BftEngine::handleTx(PeerId peer, const Bytes& payload) {
 
 bool BftEngine::recentlyCommitted(const Hash32& hash) const {
   return recentlyCommitted_.contains(hash) || previouslyCommitted_.contains(hash);
+}
+
+TokenBucket::TokenBucket(uint64_t burst, uint64_t perSecond, Clock::time_point now)
+    : burst_(static_cast<int64_t>(burst)),
+      perSecond_(perSecond),
+      tokens_(static_cast<int64_t>(burst)),
+      refilledAt_(now) {}
+
+bool TokenBucket::available(Clock::time_point now) {
+  if (tokens_ >= burst_ || perSecond_ == 0) {
+    refilledAt_ = now;  // nothing to earn: time spent full does not count
+  } else if (now > refilledAt_) {
+    using std::chrono::nanoseconds;
+    // Whole tokens earned; the clock advances by exactly their time, keeping the remainder.
+    const uint64_t elapsed = static_cast<uint64_t>(std::min<nanoseconds::rep>(
+        (now - refilledAt_).count(), nanoseconds(std::chrono::hours(1)).count()));
+    const uint64_t earned = elapsed * perSecond_ / 1'000'000'000;
+    if (earned > 0) {
+      tokens_ = std::min(burst_, tokens_ + static_cast<int64_t>(earned));
+      refilledAt_ =
+          tokens_ == burst_ ? now : refilledAt_ + nanoseconds(earned * 1'000'000'000 / perSecond_);
+    }
+  }
+  return tokens_ > 0;
 }
 
 const Address* RefusedSenders::find(const Hash32& hash) const {

@@ -120,6 +120,12 @@ struct BftEngineOptions {
   std::chrono::milliseconds syncRequestTimeout{3000};
   std::size_t maxTxsPerBlock = 10'000;
   std::size_t maxBufferedMessages = 10'000;  // for the next height, received early
+  // Valid transactions a peer sends that the pool refuses are no offence (docs/NETWORK.md), but
+  // each new one costs a recovery. A connection may have refusedTxBurst of them at once and earns
+  // refusedTxPerSecond more; past that (the allowance may go into debt by one batch), its Tx
+  // frames are dropped unrecovered until the allowance is positive again.
+  uint64_t refusedTxBurst = 256;
+  uint64_t refusedTxPerSecond = 64;
 };
 
 // What became of the transactions peers sent in Tx frames (since the engine started).
@@ -129,6 +135,23 @@ struct PeerTxStats {
   uint64_t recovered = 0;  // sender recoveries these transactions cost
   uint64_t admitted = 0;
   uint64_t refused = 0;  // valid, refused by the pool (nonce, funds, ...): not an offence
+  uint64_t throttled = 0;  // dropped unrecovered: the peer had used up its refusals allowance
+};
+
+// An allowance that refills at `perSecond` up to `burst` and may be overdrawn: take() never
+// fails, available() says whether anything is left. Starts full.
+class TokenBucket {
+ public:
+  using Clock = std::chrono::steady_clock;
+  TokenBucket(uint64_t burst, uint64_t perSecond, Clock::time_point now);
+  bool available(Clock::time_point now);
+  void take(uint64_t n) { tokens_ -= static_cast<int64_t>(n); }
+
+ private:
+  int64_t burst_;
+  uint64_t perSecond_;
+  int64_t tokens_;
+  Clock::time_point refilledAt_;
 };
 
 // Senders of transactions the pool refused, by transaction hash, so that a refused transaction
@@ -265,6 +288,7 @@ class BftEngine final : public Engine {
   std::unordered_set<Hash32> recentlyCommitted_, previouslyCommitted_;
   bool recentlyCommitted(const Hash32& hash) const;
   RefusedSenders refusedSenders_;
+  std::unordered_map<PeerId, TokenBucket> refusalAllowance_;  // per connection
   PeerTxStats peerTxs_;
   std::atomic<bool> mempoolDirty_{false};
 

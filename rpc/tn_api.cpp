@@ -840,7 +840,7 @@ void addTnApi(Dispatcher& d, Backend& backend, const TnApiOptions& opt) {
          {},
          "{engine, height, round, step, lockedRound, lockedBlock, validRound, proposer, self, "
          "validators: [{address, power, proposerPriority}], totalPower, bestPeerHeight, syncing, "
-         "peers, peerTxs: {received, known, recovered, admitted, refused}}",
+         "peers, peerTxs: {received, known, recovered, admitted, refused, throttled}}",
          [be](const Params&, CallContext&) -> json::value { return be->consensusState(); }});
 }
 

@@ -193,7 +193,8 @@ Node::Node(const HomePaths& paths, const Genesis& genesis, const NodeConfig& con
                                           {"known", s.peerTxs.known},
                                           {"recovered", s.peerTxs.recovered},
                                           {"admitted", s.peerTxs.admitted},
-                                          {"refused", s.peerTxs.refused}}}};
+                                          {"refused", s.peerTxs.refused},
+                                          {"throttled", s.peerTxs.throttled}}}};
     });
   } else {
     ChainStore* chain = chain_.get();

@@ -527,6 +527,26 @@ TEST_CASE(
   CHECK(net.nodes[0]->pool->contains(good.hash));
   CHECK(punishedPeers().empty());  // refusals and repeats are no offence
 
+  // Peer 8 sends more new transfers the pool refuses (an unfunded sender's) than its allowance:
+  // that batch is recovered and refused whole, overdrawing the allowance, and its next batch is
+  // dropped unrecovered, an admissible transfer included, which another peer still delivers.
+  const uint64_t burst = BftEngineOptions{}.refusedTxBurst;
+  std::vector<Bytes> flood;
+  for (uint64_t nonce = 1; nonce <= burst + 44; ++nonce) flood.push_back(transfer(9, nonce).raw);
+  const Transaction admissible = transfer(2, 0);
+  engine.receive(PeerId(8), Channel::Tx, batch(flood));
+  engine.receive(PeerId(8), Channel::Tx, batch({transfer(9, burst + 45).raw, admissible.raw}));
+  PeerTxStats v = settle();
+  CHECK(v.recovered - t.recovered == burst + 44);
+  CHECK(v.refused - t.refused == burst + 44);
+  CHECK(v.throttled - t.throttled == 2);
+  CHECK_FALSE(net.nodes[0]->pool->contains(admissible.hash));
+  engine.receive(PeerId(5), Channel::Tx, batch({admissible.raw}));
+  t = settle();
+  CHECK(t.admitted - v.admitted == 1);
+  CHECK(net.nodes[0]->pool->contains(admissible.hash));
+  CHECK(punishedPeers().empty());
+
   // A broken signature in a batch: the sender is punished and the batch dropped, its valid
   // transaction included. Another chain's transaction: punished before any recovery.
   Transaction broken = transfer(2, 0);
@@ -545,6 +565,30 @@ TEST_CASE(
   CHECK(offenders[0].find("with an invalid signature") != std::string::npos);
   CHECK(offenders[1].starts_with("7: transaction "));
   CHECK(offenders[1].find("of chain id 78") != std::string::npos);
+}
+
+TEST_CASE("token bucket: starts full, may be overdrawn, refills at its rate up to its burst") {
+  using namespace std::chrono_literals;
+  const auto t0 = TokenBucket::Clock::time_point{} + 1000s;
+  TokenBucket b(4, 2, t0);  // 4 at once, 2 per second
+  CHECK(b.available(t0));
+  b.take(5);  // one into debt
+  CHECK_FALSE(b.available(t0));
+  CHECK_FALSE(b.available(t0 + 499ms));  // 0.998 earned: still -1
+  CHECK_FALSE(b.available(t0 + 500ms));  // 1 earned: 0
+  CHECK_FALSE(b.available(t0 + 999ms));  // the half token from 500 ms on is kept, not lost
+  CHECK(b.available(t0 + 1000ms));       // 1
+  CHECK(b.available(t0 + 100s));         // capped at 4
+  b.take(4);
+  CHECK_FALSE(b.available(t0 + 100s + 499ms));
+  CHECK(b.available(t0 + 100s + 500ms));
+  TokenBucket full(4, 2, t0);  // time spent full earns nothing
+  CHECK(full.available(t0 + 60s));
+  full.take(4);
+  CHECK_FALSE(full.available(t0 + 60s + 400ms));
+  TokenBucket never(3, 0, t0);  // no refill
+  never.take(3);
+  CHECK_FALSE(never.available(t0 + 3600s));
 }
 
 TEST_CASE(
