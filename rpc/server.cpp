@@ -208,7 +208,10 @@ class WsSession : public Session {
     if (ec) return;  // closed, timed out, or a message over the limit (Beast closes with 1009)
     std::string text = beast::buffers_to_string(buffer_.data());
     buffer_.consume(buffer_.size());
-    CallContext ctx{&subs_, server_.opt.maxBatch, server_.opt.maxBatchResponseBytes};
+    // A batch's answers stop at half the send queue, so that asking for a large batch gets
+    // -32003 for its tail instead of a dropped connection (the last answer may overshoot).
+    CallContext ctx{&subs_, server_.opt.maxBatch,
+                    std::min(server_.opt.maxBatchResponseBytes, server_.opt.maxWsQueueBytes / 2)};
     if (auto response = server_.dispatcher.handle(text, ctx)) send(std::move(*response));
     if (!closing_) read();
   }

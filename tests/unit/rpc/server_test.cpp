@@ -462,6 +462,34 @@ TEST_CASE("WebSocket: a client that does not read is dropped at maxWsQueueBytes;
   MESSAGE(published, " heads published; the slow client got ", slowRead, " before it was dropped");
 }
 
+TEST_CASE("WebSocket: a large batch gets -32003 for its tail instead of overflowing the queue") {
+  ServerOptions o = testOptions();
+  o.maxBatch = 1000;
+  o.maxBodyBytes = 64 * 1024;
+  o.maxWsQueueBytes = 64 * 1024;  // a batch's answers stop at half of it
+  Running node(o);
+  WsClient ws(node.port());
+  REQUIRE_FALSE(ws.handshake);
+  std::string batch = "[";
+  for (int i = 0; i < 200; ++i)
+    batch += (i ? "," : "") + request(i, "eth_getBlockByNumber", R"(["0x9",true])");
+  ws.send(batch + "]");
+  const std::optional<std::string> answer = ws.read();
+  REQUIRE_MESSAGE(answer.has_value(), "connection dropped: ", ws.error.message());
+  const json::value parsed = json::parse(*answer);
+  const json::array& answers = parsed.as_array();
+  REQUIRE(answers.size() == 200);
+  std::size_t blocks = 0;
+  while (blocks < answers.size() && answers[blocks].as_object().contains("result")) ++blocks;
+  CHECK(blocks > 1);
+  CHECK(blocks < 200);
+  for (std::size_t i = blocks; i < answers.size(); ++i)
+    CHECK(answers[i].at("error").at("code") == -32003);
+  const std::size_t oneBlock = json::serialize(answers[0]).size();
+  CHECK(answer->size() <= 32 * 1024 + oneBlock + (200 - blocks) * 80);
+  CHECK(ws.call(request(7, "eth_chainId")).at("result") == "0x1b58");
+}
+
 TEST_CASE("WebSocket origins, message size limit and connection cap") {
   {
     Running node;  // corsOrigins: http://allowed.example
