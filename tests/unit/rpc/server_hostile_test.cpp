@@ -1088,17 +1088,20 @@ TEST_CASE("in-flight budget: a body or an answer that does not fit gets 503; fre
     ServerOptions o = hostileOptions();
     o.maxInFlightBytes = 3 * kMaxBody;
     Node node(o);
-    // Three clients declare the largest body and send its first 100 bytes: the budget is full.
+    // Two clients declare the largest body and send its first 100 bytes, a third sends a first
+    // chunk (a chunked body may grow to the limit): the budget is full.
     const std::string padded =
         kChainIdRequest + std::string(kMaxBody - kChainIdRequest.size(), ' ');
     const std::string request = postRequest(padded);
     const std::size_t split = request.size() - kMaxBody + 100;
+    const std::string chunked = chunkedPost({std::string(100, ' ')});
+    const std::string firstChunk = chunked.substr(0, chunked.size() - 5);  // no last chunk
     std::vector<std::unique_ptr<RawConnection>> holders;
-    for (int i = 0; i < 3; ++i) {
+    for (std::size_t i = 0; i < 3; ++i) {
       holders.push_back(std::make_unique<RawConnection>(node.port()));
-      REQUIRE_FALSE(holders.back()->write(request.substr(0, split)));
+      REQUIRE_FALSE(holders.back()->write(i < 2 ? request.substr(0, split) : firstChunk));
+      REQUIRE(inFlightReaches(node, (i + 1) * kMaxBody));
     }
-    REQUIRE(inFlightReaches(node, 3 * kMaxBody));
 
     RawConnection refused(node.port());
     std::optional<Response> res = refused.roundTrip(postRequest(kChainIdRequest));
