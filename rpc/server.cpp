@@ -75,6 +75,8 @@ struct detail::ServerImpl {
 
   // Takes n bytes of the in-flight budget; false, taking nothing, when they do not fit.
   bool take(std::size_t n);
+  // Drops the WebSocket connection that holds the most unsent bytes.
+  void shedWebSocket();
   void track(const std::shared_ptr<Session>& s, uint64_t& id, bool ws);
   void untrack(uint64_t id, bool ws);
   void accept();
@@ -88,8 +90,9 @@ struct detail::ServerImpl {
   std::unordered_map<uint64_t, std::weak_ptr<Session>> wsSessions;
   uint64_t nextId = 0;
   std::atomic<std::size_t> liveSessions{0};
-  std::atomic<std::size_t> inFlightBytes{
-      0};  // held by HTTP sessions, ServerOptions::maxInFlightBytes
+  // Held by HTTP sessions (maxInFlightBytes) and by WebSocket sessions (maxWsQueueBytesTotal).
+  std::atomic<std::size_t> inFlightBytes{0};
+  std::atomic<std::size_t> wsUnsentBytes{0};
   std::atomic<bool> started{false};
   std::atomic<bool> stopping{false};
   std::atomic<uint16_t> boundPort{0};
@@ -120,6 +123,10 @@ class Session : public std::enable_shared_from_this<Session> {
   virtual void close() = 0;
   // A committed block, from any thread (WebSocket sessions only).
   virtual void deliver(std::shared_ptr<const PublishedBlock>) {}
+  // Queued answers and notifications not yet written (WebSocket sessions only); any thread.
+  virtual std::size_t unsentBytes() const { return 0; }
+  // Closes abruptly, dropping what is queued (WebSocket sessions only); any thread.
+  virtual void shed() {}
 
  protected:
   ServerImpl& server_;
@@ -135,6 +142,19 @@ bool ServerImpl::take(std::size_t n) {
     if (n > opt.maxInFlightBytes - used) return false;
   } while (!inFlightBytes.compare_exchange_weak(used, used + n));
   return true;
+}
+
+void ServerImpl::shedWebSocket() {
+  std::vector<std::shared_ptr<Session>> open;
+  {
+    std::lock_guard lock(mu);
+    for (auto& [id, weak] : wsSessions)
+      if (auto p = weak.lock()) open.push_back(std::move(p));
+  }  // a session may end with its last pointer below: its destructor takes mu
+  auto most = std::max_element(open.begin(), open.end(), [](const auto& a, const auto& b) {
+    return a->unsentBytes() < b->unsentBytes();
+  });
+  if (most != open.end()) (*most)->shed();
 }
 
 void ServerImpl::track(const std::shared_ptr<Session>& s, uint64_t& id, bool ws) {
@@ -154,6 +174,7 @@ class WsSession : public Session {
  public:
   WsSession(ServerImpl& server, beast::tcp_stream&& stream)
       : Session(server), ws_(std::move(stream)), subs_(server.opt.maxSubscriptionsPerConnection) {}
+  ~WsSession() override { server_.wsUnsentBytes -= unsent_; }  // handlers dropped at stop()
 
   void start(http::request<http::string_body> req) {
     track(true);
@@ -189,6 +210,11 @@ class WsSession : public Session {
     });
   }
 
+  std::size_t unsentBytes() const override { return unsent_.load(std::memory_order_relaxed); }
+  void shed() override {
+    net::post(ws_.get_executor(), [self = self()] { self->drop(); });
+  }
+
  private:
   std::shared_ptr<WsSession> self() {
     return std::static_pointer_cast<WsSession>(shared_from_this());
@@ -216,16 +242,27 @@ class WsSession : public Session {
     if (!closing_) read();
   }
 
-  // On the strand. Bounded: a client that does not read its messages loses the connection.
+  // On the strand. Bounded: a client that does not read its messages loses the connection, and
+  // when all connections together hold too much, the one that holds the most loses its own.
   void send(std::string message) {
     if (closing_) return;
-    if (queuedBytes_ + message.size() > server_.opt.maxWsQueueBytes) {
+    if (unsent_ + message.size() > server_.opt.maxWsQueueBytes) {
       drop();
       return;
     }
-    queuedBytes_ += message.size();
+    count(message.size());
     queue_.push_back(std::move(message));
     if (!writing_) write();
+    if (server_.wsUnsentBytes.load() > server_.opt.maxWsQueueBytesTotal) server_.shedWebSocket();
+  }
+
+  void count(std::size_t n) {
+    unsent_ += n;
+    server_.wsUnsentBytes += n;
+  }
+  void uncount(std::size_t n) {
+    unsent_ -= n;
+    server_.wsUnsentBytes -= n;
   }
 
   void write() {
@@ -237,7 +274,7 @@ class WsSession : public Session {
 
   void onWrite(error_code ec, std::size_t) {
     writing_ = false;
-    queuedBytes_ -= queue_.front().size();
+    uncount(queue_.front().size());
     queue_.pop_front();
     if (ec) {
       drop();
@@ -252,6 +289,11 @@ class WsSession : public Session {
     error_code ignored;
     beast::get_lowest_layer(ws_).socket().shutdown(tcp::socket::shutdown_both, ignored);
     beast::get_lowest_layer(ws_).socket().close(ignored);
+    // Free the backlog now; the message being written stays until its handler runs.
+    while (queue_.size() > (writing_ ? 1u : 0u)) {
+      uncount(queue_.back().size());
+      queue_.pop_back();
+    }
   }
 
   websocket::stream<beast::tcp_stream> ws_;
@@ -259,7 +301,7 @@ class WsSession : public Session {
   http::request<http::string_body> req_;  // the upgrade request, alive until accepted
   SubscriptionSet subs_;
   std::deque<std::string> queue_;
-  std::size_t queuedBytes_ = 0;
+  std::atomic<std::size_t> unsent_{0};  // bytes in queue_; written on the strand
   bool writing_ = false;
   bool closing_ = false;
 };
@@ -673,6 +715,10 @@ void Server::publishBlock(const Block& block, const std::vector<Receipt>& receip
 
 std::size_t Server::inFlightBytes() const {
   return impl_->inFlightBytes.load();
+}
+
+std::size_t Server::webSocketUnsentBytes() const {
+  return impl_->wsUnsentBytes.load();
 }
 
 std::size_t Server::webSocketConnections() const {

@@ -46,6 +46,9 @@ struct ServerOptions {
   // Unsent bytes a WebSocket connection may hold; a client that reads too slowly is dropped
   // instead of growing the node's memory.
   std::size_t maxWsQueueBytes = 16 * 1024 * 1024;
+  // Unsent bytes of all WebSocket connections together: past it, the connection that holds the
+  // most is dropped (a reading client holds little, so it is not the one).
+  std::size_t maxWsQueueBytesTotal = 256 * 1024 * 1024;
   // Bytes that all HTTP connections together may hold: the declared bodies of the requests being
   // read or run, and the answers being written. Without it, rpcMaxConnections clients could each
   // hold a body of maxBodyBytes (5 GB) or a slowly read 25 MB batch answer. A request whose body
@@ -85,6 +88,8 @@ class Server {
   std::size_t webSocketConnections() const;
   // Of ServerOptions::maxInFlightBytes, what the HTTP connections hold now.
   std::size_t inFlightBytes() const;
+  // Of ServerOptions::maxWsQueueBytesTotal, what the WebSocket connections hold now.
+  std::size_t webSocketUnsentBytes() const;
 
  private:
   std::unique_ptr<detail::ServerImpl> impl_;

@@ -462,6 +462,43 @@ TEST_CASE("WebSocket: a client that does not read is dropped at maxWsQueueBytes;
   MESSAGE(published, " heads published; the slow client got ", slowRead, " before it was dropped");
 }
 
+TEST_CASE(
+    "WebSocket: past the total of unsent bytes, the connection holding the most is dropped; a "
+    "reading one keeps up") {
+  ServerOptions o = testOptions();
+  o.maxWsQueueBytes = 64 * 1024 * 1024;  // per connection: out of reach here
+  o.maxWsQueueBytesTotal = 128 * 1024;
+  Running node(o);
+  WsClient slow(node.port()), reader(node.port());
+  REQUIRE_FALSE(slow.handshake);
+  REQUIRE_FALSE(reader.handshake);
+  for (WsClient* c : {&slow, &reader})
+    REQUIRE(c->call(request(1, "eth_subscribe", R"(["newHeads"])")).at("result").is_string());
+
+  std::size_t published = 0, read = 0;
+  while (published < 40'000 && node.server->webSocketConnections() == 2) {
+    node.publish(5);
+    ++published;
+    if (published % 32 == 0)
+      while (read < published && reader.read(2000ms)) ++read;
+  }
+  CHECK(node.server->webSocketConnections() == 1);
+  while (read < published && reader.read(2000ms)) ++read;
+  CHECK(read == published);  // the reading client lost nothing
+  std::size_t slowRead = 0;
+  while (slow.read(2000ms)) ++slowRead;
+  CHECK(slowRead < published);
+  CHECK(slow.error);
+  MESSAGE(published, " heads published; the slow client got ", slowRead, " before it was dropped");
+  // What the dropped connection held was given back; the reader's last write completes.
+  auto settled = [&] {
+    for (int i = 0; i < 200 && node.server->webSocketUnsentBytes() != 0; ++i)
+      std::this_thread::sleep_for(10ms);
+    return node.server->webSocketUnsentBytes();
+  };
+  CHECK(settled() == 0);
+}
+
 TEST_CASE("WebSocket: a large batch gets -32003 for its tail instead of overflowing the queue") {
   ServerOptions o = testOptions();
   o.maxBatch = 1000;
