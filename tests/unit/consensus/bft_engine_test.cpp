@@ -212,13 +212,18 @@ void stopAll(Net& net) {
 }
 
 // Four engines committing, then node 0 cut off from the others: nothing commits any more, so its
-// pool judges every transaction against one state.
-void startThenIsolateNode0(Net& net) {
+// pool judges every transaction against one state. Returns node 0's engine and link.
+struct IsolatedNode {
+  BftEngine& engine;
+  Link& link;
+};
+IsolatedNode startThenIsolateNode0(Net& net) {
   build(net, false);
   for (auto& n : net.nodes) n->engine->start();
   REQUIRE(waitFor([&] { return minHeight(net) >= 2; }));
   std::lock_guard lock(net.mutex);
   net.cut = {1, 2, 3};
+  return {*net.nodes[0]->engine, static_cast<Link&>(*net.nodes[0]->link)};
 }
 
 Transaction transfer(uint32_t keyNo, uint64_t nonce, uint64_t chainId = kChain) {
@@ -484,9 +489,7 @@ TEST_CASE(
     "bft engine: a peer's transaction with a bad signature or another chain id is an offence; a "
     "refused transaction sent again costs no second recovery") {
   Net net;
-  startThenIsolateNode0(net);
-  BftEngine& engine = *net.nodes[0]->engine;
-  auto& link = static_cast<Link&>(*net.nodes[0]->link);
+  auto [engine, link] = startThenIsolateNode0(net);
   // The engine handles its queue in order: once a malformed Status from a fresh peer id is
   // punished, everything sent before it was handled.
   PeerId marker = 100;
@@ -595,9 +598,7 @@ TEST_CASE(
     "bft engine: a peer announcing transactions it never delivers uses up its own quota, never an "
     "honest peer's") {
   Net net;
-  startThenIsolateNode0(net);
-  BftEngine& engine = *net.nodes[0]->engine;
-  auto& link = static_cast<Link&>(*net.nodes[0]->link);
+  auto [engine, link] = startThenIsolateNode0(net);
   auto hashBytes = [](const Hash32& h) { return Bytes(h.data(), h.data() + 32); };
   // Peer 5 announces three full lists of hashes nobody has (more than the pool could hold).
   for (int m = 0; m < 3; ++m) {
