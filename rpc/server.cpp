@@ -366,7 +366,7 @@ class HttpSession : public Session {
       const std::uint64_t declared =
           parser_->chunked() ? server_.opt.maxBodyBytes : parser_->content_length().value_or(0);
       if (!hold(std::min<std::uint64_t>(declared, server_.opt.maxBodyBytes))) {
-        auto res = busyAnswer(parser_->get().version());
+        auto res = busyAnswer(parser_->get());
         res->keep_alive(false);  // the body stays unread
         busy_ = true;
         send(std::move(res));
@@ -387,7 +387,7 @@ class HttpSession : public Session {
     if (ec == http::error::body_limit) {
       // Answer so the client learns why, then close without reading the rest.
       auto res = errorAnswer(
-          http::status::payload_too_large, 11, code::kInvalidRequest,
+          http::status::payload_too_large, parser_->get(), code::kInvalidRequest,
           "request body too large (max " + std::to_string(server_.opt.maxBodyBytes) + " bytes)");
       res->keep_alive(false);
       busy_ = true;
@@ -410,7 +410,7 @@ class HttpSession : public Session {
     // From here the answer, not the request, is held until it is written.
     release();
     if (!hold(res->body().size())) {
-      res = busyAnswer(req.version());
+      res = busyAnswer(req);
       res->keep_alive(req.keep_alive());
     }
     send(std::move(res));
@@ -427,17 +427,18 @@ class HttpSession : public Session {
   }
 
   // A JSON-RPC error as the whole answer, for a request that was not run (so without its id).
-  std::unique_ptr<Response> errorAnswer(http::status status, unsigned version, int rpcCode,
-                                        const std::string& message) {
-    auto res = std::make_unique<Response>(status, version);
+  std::unique_ptr<Response> errorAnswer(http::status status, const http::request_header<>& req,
+                                        int rpcCode, const std::string& message) {
+    auto res = std::make_unique<Response>(status, req.version());
     res->set(http::field::server, kServerName);
+    allowOriginOf(*res, req[http::field::origin]);
     jsonBody(*res, boost::json::serialize(
                        Dispatcher::errorResponse(nullptr, RpcError(rpcCode, message))));
     return res;
   }
-  std::unique_ptr<Response> busyAnswer(unsigned version) {
+  std::unique_ptr<Response> busyAnswer(const http::request_header<>& req) {
     auto res =
-        errorAnswer(http::status::service_unavailable, version, code::kLimitExceeded,
+        errorAnswer(http::status::service_unavailable, req, code::kLimitExceeded,
                     "server busy: the requests and answers in flight would exceed " +
                         std::to_string(server_.opt.maxInFlightBytes) + " bytes; retry later");
     res->set(http::field::retry_after, "1");
@@ -469,6 +470,15 @@ class HttpSession : public Session {
     std::make_shared<WsSession>(server_, std::move(stream_))->start(std::move(req));
   }
 
+  // Lets a browser page of an allowed origin read the answer (CORS); false if it is not allowed.
+  bool allowOriginOf(Response& res, std::string_view origin) {
+    std::optional<std::string> allowed = server_.allowOrigin(origin);
+    if (!allowed) return false;
+    res.set(http::field::access_control_allow_origin, *allowed);
+    res.set(http::field::vary, "Origin");
+    return true;
+  }
+
   void jsonBody(Response& res, std::string body) {
     res.set(http::field::content_type, "application/json");
     res.body() = std::move(body);
@@ -479,11 +489,7 @@ class HttpSession : public Session {
     Response res{http::status::ok, req.version()};
     res.set(http::field::server, kServerName);
     res.keep_alive(req.keep_alive());
-    std::optional<std::string> allowed = server_.allowOrigin(req[http::field::origin]);
-    if (allowed) {
-      res.set(http::field::access_control_allow_origin, *allowed);
-      res.set(http::field::vary, "Origin");
-    }
+    const bool allowed = allowOriginOf(res, req[http::field::origin]);
     auto text = [&](http::status status, std::string body) {
       res.result(status);
       res.set(http::field::content_type, "text/plain");

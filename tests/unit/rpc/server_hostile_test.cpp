@@ -1144,10 +1144,13 @@ TEST_CASE("in-flight budget: a body or an answer that does not fit gets 503; fre
     o.maxInFlightBytes = kMaxBody;  // the least a server accepts
     Node node(o);
     RawConnection c(node.port());
-    std::optional<Response> res = c.roundTrip(postRequest(blocks));
+    // From a browser page of an allowed origin: it may read the refusal (CORS).
+    std::optional<Response> res =
+        c.roundTrip(postRequest(blocks, "Origin: " + std::string(kAllowedOrigin) + "\r\n"));
     REQUIRE(res);
     CHECK(res->result() == http::status::service_unavailable);
     CHECK(json::parse(res->body()) == busyAnswer(kMaxBody));
+    CHECK((*res)[http::field::access_control_allow_origin] == kAllowedOrigin);
     CHECK(res->keep_alive());  // the request was read whole
     CHECK(chainIdOver(c) == json::parse(kChainIdAnswer));
     CHECK(inFlightReaches(node, 0));
