@@ -47,6 +47,14 @@ double procCpuSeconds(pid_t pid) {
   return double(ut + st) / double(::sysconf(_SC_CLK_TCK));
 }
 
+// user + system CPU seconds of this process, all threads.
+double selfCpuSeconds() {
+  rusage ru{};
+  ::getrusage(RUSAGE_SELF, &ru);
+  return double(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+         1e-6 * double(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec);
+}
+
 pid_t spawn(const std::vector<std::string>& args, const fs::path& log) {
   std::fflush(stdout);  // the child must not inherit buffered output
   std::fflush(stderr);
@@ -191,6 +199,10 @@ int runTestnetBench(const Options& o) {
     }
     uint64_t seenHeight = resultQuantity(
         control[0]->post(R"({"jsonrpc":"2.0","id":1,"method":"eth_blockNumber","params":[]})"));
+    // CPU at the first send, to report what the run itself cost (startup and signing excluded).
+    std::vector<double> cpuAtStart(V);
+    for (std::size_t i = 0; i < V; ++i) cpuAtStart[i] = procCpuSeconds(pids[i]);
+    const double clientCpuAtStart = selfCpuSeconds();
     const auto start = Clock::now();
     Clock::time_point lastCommit = start;
     std::vector<std::thread> senders;
@@ -231,6 +243,7 @@ int runTestnetBench(const Options& o) {
     // 5. Follow node 0's new heads; each block's transfers are committed when its header arrives.
     uint64_t blocks = 0, busiest = 0;
     bool timedOut = false;
+    std::vector<double> cpuAtLastCommit(cpuAtStart);
     std::vector<std::string> txHashes;
     while (!stop) try {
         uint64_t h = seenHeight;
@@ -239,6 +252,9 @@ int runTestnetBench(const Options& o) {
             h = std::max<uint64_t>(h, std::stoull(note->substr(p + 12, 16), nullptr, 16));
         if (h > seenHeight) {
           const auto seenAt = Clock::now();
+          if (committed + rejected < N) {  // CPU up to the last commit (the client stops after it)
+            for (std::size_t i = 0; i < V; ++i) cpuAtLastCommit[i] = procCpuSeconds(pids[i]);
+          }
           for (uint64_t n = seenHeight + 1; n <= h; ++n) {
             std::string answer = control[0]->post(R"({"jsonrpc":"2.0","id":1,"method":"eth_getBlockByNumber","params":[")" +
                                                   toQuantity(n) + R"(",false]})");
@@ -291,14 +307,27 @@ int runTestnetBench(const Options& o) {
                   "mean %.0f ms\n",
                   1e3 * p50, 1e3 * p95, 1e3 * p99, 1e3 * mx, 1e3 * mean);
     }
-    for (std::size_t i = 0; i < V; ++i)
-      std::printf("node%zu (pid %d): peak RSS (VmHWM) %ld MiB, RSS now %ld MiB, CPU %.1f s\n", i, int(pids[i]),
-                  procStatusKiB(pids[i], "VmHWM") / 1024, procStatusKiB(pids[i], "VmRSS") / 1024,
-                  procCpuSeconds(pids[i]));
-    rusage ru{};
-    ::getrusage(RUSAGE_SELF, &ru);
-    std::printf("client: peak RSS %ld MiB, CPU %.1f s (signing included)\n", peakRssKiB() / 1024,
-                double(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) + 1e-6 * double(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec));
+    const double clientRunCpu = selfCpuSeconds() - clientCpuAtStart;
+    double validatorsRunCpu = 0;
+    for (std::size_t i = 0; i < V; ++i) {
+      const double runCpu = cpuAtLastCommit[i] - cpuAtStart[i];
+      validatorsRunCpu += runCpu;
+      std::printf(
+          "node%zu (pid %d): peak RSS (VmHWM) %ld MiB, RSS now %ld MiB, CPU %.1f s, of which %.1f "
+          "s "
+          "during the run\n",
+          i, int(pids[i]), procStatusKiB(pids[i], "VmHWM") / 1024,
+          procStatusKiB(pids[i], "VmRSS") / 1024, procCpuSeconds(pids[i]), runCpu);
+    }
+    std::printf("client: peak RSS %ld MiB, CPU %.1f s (signing included), %.1f s during the run\n",
+                peakRssKiB() / 1024, selfCpuSeconds(), clientRunCpu);
+    if (committed)
+      std::printf(
+          "CPU per committed transfer during the run: %.0f us per validator (%.0f us for all %zu), "
+          "client %.0f us; machine load %.2f cores\n",
+          1e6 * validatorsRunCpu / double(V * committed),
+          1e6 * validatorsRunCpu / double(committed), V, 1e6 * clientRunCpu / double(committed),
+          (validatorsRunCpu + clientRunCpu) / total);
     if (!firstError.empty()) std::printf("first error: %s\n", firstError.c_str());
     if (timedOut) std::printf("TIMEOUT after %.0f s\n", timeout);
     std::fflush(stdout);
