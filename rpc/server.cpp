@@ -75,6 +75,11 @@ struct detail::ServerImpl {
 
   // Takes n bytes of the in-flight budget; false, taking nothing, when they do not fit.
   bool take(std::size_t n);
+  // The JSON-RPC error message for a request refused because the budget is full.
+  std::string busyMessage() const {
+    return "server busy: the requests and answers in flight would exceed " +
+           std::to_string(opt.maxInFlightBytes) + " bytes; retry later";
+  }
   // Drops the WebSocket connection that holds the most unsent bytes.
   void shedWebSocket();
   void track(const std::shared_ptr<Session>& s, uint64_t& id, bool ws);
@@ -90,7 +95,8 @@ struct detail::ServerImpl {
   std::unordered_map<uint64_t, std::weak_ptr<Session>> wsSessions;
   uint64_t nextId = 0;
   std::atomic<std::size_t> liveSessions{0};
-  // Held by HTTP sessions (maxInFlightBytes) and by WebSocket sessions (maxWsQueueBytesTotal).
+  // Held by HTTP sessions and WebSocket messages being read (maxInFlightBytes), and by
+  // WebSocket send queues (maxWsQueueBytesTotal).
   std::atomic<std::size_t> inFlightBytes{0};
   std::atomic<std::size_t> wsUnsentBytes{0};
   std::atomic<bool> started{false};
@@ -174,7 +180,10 @@ class WsSession : public Session {
  public:
   WsSession(ServerImpl& server, beast::tcp_stream&& stream)
       : Session(server), ws_(std::move(stream)), subs_(server.opt.maxSubscriptionsPerConnection) {}
-  ~WsSession() override { server_.wsUnsentBytes -= unsent_; }  // handlers dropped at stop()
+  ~WsSession() override {  // also when stop() drops pending handlers
+    server_.wsUnsentBytes -= unsent_;
+    releaseMessage();
+  }
 
   void start(http::request<http::string_body> req) {
     track(true);
@@ -226,21 +235,68 @@ class WsSession : public Session {
     read();
   }
 
+  // A message is read a chunk at a time so that what it occupies can be held from the in-flight
+  // budget as it grows (its first chunk is free, so small messages never touch the budget). When
+  // the budget cannot cover the next chunk, the message is read to its end and thrown away, and
+  // the client gets the busy error; the connection stays open.
   void read() {
-    ws_.async_read(buffer_, beast::bind_front_handler(&WsSession::onRead, self()));
+    if (!discarding_ && !reserveChunk()) {
+      discarding_ = true;
+      releaseMessage();
+    }
+    ws_.async_read_some(buffer_, kReadChunk, beast::bind_front_handler(&WsSession::onRead, self()));
+  }
+
+  // Room for one more chunk after what the buffer holds; its growth beyond the first chunk is
+  // taken from the budget before it is allocated. False, changing nothing, when it does not fit.
+  bool reserveChunk() {
+    const std::size_t size = buffer_.size();
+    if (buffer_.capacity() - size >= kReadChunk) return true;
+    // Doubling, up to the largest message (Beast ends a longer one with 1009 before reading it).
+    const std::size_t capacity = std::min(server_.opt.maxBodyBytes + kReadChunk,
+                                          std::max(size + kReadChunk, 2 * buffer_.capacity()));
+    const std::size_t needed = capacity - kReadChunk;
+    if (needed > held_) {
+      if (!server_.take(needed - held_)) return false;
+      held_ = needed;
+    }
+    buffer_.reserve(capacity);
+    return true;
+  }
+
+  // Frees the message's buffer and gives back what it held.
+  void releaseMessage() {
+    buffer_.clear();
+    if (buffer_.capacity() > kReadChunk) buffer_.shrink_to_fit();
+    server_.inFlightBytes -= held_;
+    held_ = 0;
   }
 
   void onRead(error_code ec, std::size_t) {
     if (ec) return;  // closed, timed out, or a message over the limit (Beast closes with 1009)
-    std::string text = beast::buffers_to_string(buffer_.data());
-    buffer_.consume(buffer_.size());
-    // A batch's answers stop at half the send queue, so that asking for a large batch gets
-    // -32003 for its tail instead of a dropped connection (the last answer may overshoot).
-    CallContext ctx{&subs_, server_.opt.maxBatch,
-                    std::min(server_.opt.maxBatchResponseBytes, server_.opt.maxWsQueueBytes / 2)};
-    if (auto response = server_.dispatcher.handle(text, ctx)) send(std::move(*response));
+    if (discarding_) buffer_.clear();
+    if (!ws_.is_message_done()) {
+      read();
+      return;
+    }
+    if (discarding_) {
+      discarding_ = false;
+      send(boost::json::serialize(Dispatcher::errorResponse(
+          nullptr, RpcError(code::kLimitExceeded, server_.busyMessage()))));
+    } else {
+      const auto data = buffer_.data();
+      const std::string_view text(static_cast<const char*>(data.data()), data.size());
+      // A batch's answers stop at half the send queue, so that asking for a large batch gets
+      // -32003 for its tail instead of a dropped connection (the last answer may overshoot).
+      CallContext ctx{&subs_, server_.opt.maxBatch,
+                      std::min(server_.opt.maxBatchResponseBytes, server_.opt.maxWsQueueBytes / 2)};
+      if (auto response = server_.dispatcher.handle(text, ctx)) send(std::move(*response));
+    }
+    releaseMessage();
     if (!closing_) read();
   }
+
+  static constexpr std::size_t kReadChunk = 64 * 1024;
 
   // On the strand. Bounded: a client that does not read its messages loses the connection, and
   // when all connections together hold too much, the one that holds the most loses its own.
@@ -302,6 +358,8 @@ class WsSession : public Session {
   SubscriptionSet subs_;
   std::deque<std::string> queue_;
   std::atomic<std::size_t> unsent_{0};  // bytes in queue_; written on the strand
+  std::size_t held_ = 0;                // of the in-flight budget, for the message being read
+  bool discarding_ = false;             // the message being read did not fit the budget
   bool writing_ = false;
   bool closing_ = false;
 };
@@ -437,10 +495,8 @@ class HttpSession : public Session {
     return res;
   }
   std::unique_ptr<Response> busyAnswer(const http::request_header<>& req) {
-    auto res =
-        errorAnswer(http::status::service_unavailable, req, code::kLimitExceeded,
-                    "server busy: the requests and answers in flight would exceed " +
-                        std::to_string(server_.opt.maxInFlightBytes) + " bytes; retry later");
+    auto res = errorAnswer(http::status::service_unavailable, req, code::kLimitExceeded,
+                           server_.busyMessage());
     res->set(http::field::retry_after, "1");
     return res;
   }

@@ -49,11 +49,13 @@ struct ServerOptions {
   // Unsent bytes of all WebSocket connections together: past it, the connection that holds the
   // most is dropped (a reading client holds little, so it is not the one).
   std::size_t maxWsQueueBytesTotal = 256 * 1024 * 1024;
-  // Bytes that all HTTP connections together may hold: the declared bodies of the requests being
-  // read or run, and the answers being written. Without it, rpcMaxConnections clients could each
-  // hold a body of maxBodyBytes (5 GB) or a slowly read 25 MB batch answer. A request whose body
-  // does not fit is answered 503 (JSON-RPC -32005) without being read, and the connection closes;
-  // an answer that does not fit is replaced by that error. A server refuses to start with less
+  // Bytes that all connections together may hold: the declared bodies of the HTTP requests being
+  // read or run, the HTTP answers being written, and the WebSocket messages being read beyond
+  // their first 64 KiB. Without it, rpcMaxConnections clients could each hold a body of
+  // maxBodyBytes (5 GB) or a slowly read 25 MB batch answer. A request whose body does not fit
+  // is answered 503 (JSON-RPC -32005) without being read, and the connection closes; an answer
+  // that does not fit is replaced by that error; a WebSocket message that cannot grow is read to
+  // its end and dropped, and gets that error as its answer. A server refuses to start with less
   // than maxBodyBytes; below maxBodyBytes + maxBatchResponseBytes the largest batch answers would
   // always be refused.
   std::size_t maxInFlightBytes = 256 * 1024 * 1024;
@@ -86,7 +88,7 @@ class Server {
   void publishBlock(const Block& block, const std::vector<Receipt>& receipts);
 
   std::size_t webSocketConnections() const;
-  // Of ServerOptions::maxInFlightBytes, what the HTTP connections hold now.
+  // Of ServerOptions::maxInFlightBytes, what the connections hold now.
   std::size_t inFlightBytes() const;
   // Of ServerOptions::maxWsQueueBytesTotal, what the WebSocket connections hold now.
   std::size_t webSocketUnsentBytes() const;

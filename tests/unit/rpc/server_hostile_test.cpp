@@ -233,6 +233,13 @@ class WsClient {
     REQUIRE_MESSAGE(!ec, "WebSocket write: ", ec.message());
     return read();
   }
+  // Part of a text message; the message ends with the part sent with `fin`.
+  void writePart(std::string_view part, bool fin) {
+    ws_.text(true);
+    error_code ec = run(
+        [&](auto done) { ws_.async_write_some(fin, net::buffer(part.data(), part.size()), done); });
+    REQUIRE_MESSAGE(!ec, "WebSocket write: ", ec.message());
+  }
   json::value read() {
     beast::flat_buffer buffer;
     error_code ec = run([&](auto done) { ws_.async_read(buffer, done); });
@@ -1161,6 +1168,53 @@ TEST_CASE("in-flight budget: a body or an answer that does not fit gets 503; fre
     Dispatcher d;
     CHECK_THROWS_AS(Server(o, d), std::invalid_argument);
   }
+}
+
+TEST_CASE(
+    "in-flight budget: a WebSocket message that cannot grow is read to its end, dropped, "
+    "and answered -32005; the connection goes on") {
+  ServerOptions o = hostileOptions();
+  o.maxBodyBytes = 1024 * 1024;         // messages long enough to outgrow the free first 64 KiB
+  o.maxInFlightBytes = o.maxBodyBytes;  // the least a server accepts
+  Node node(o);
+  constexpr std::size_t kKiB = 1024;
+
+  // A web3_sha3 of 150 KiB of data, its first 280 KiB of text sent: the server's buffer has
+  // doubled to 512 KiB, of which all but the free first 64 KiB is held.
+  const std::string data(150 * kKiB, '\xab');
+  const std::string request = R"({"jsonrpc":"2.0","id":7,"method":"web3_sha3","params":["0x)" +
+                              toHex(asBytes(data), false) + R"("]})";
+  const std::size_t split = 280 * kKiB;
+  WsClient holder(node.port());
+  holder.writePart(std::string_view(request).substr(0, split), false);
+  REQUIRE(inFlightReaches(node, 448 * kKiB));
+
+  // The budget is shared with HTTP: a body declared larger than what is left gets 503 at once.
+  RawConnection http(node.port());
+  std::optional<Response> res = http.roundTrip(
+      "POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: " +
+      std::to_string(600 * kKiB) + "\r\n\r\n");
+  REQUIRE(res);
+  CHECK(res->result() == http::status::service_unavailable);
+  CHECK(json::parse(res->body()) == busyAnswer(o.maxInFlightBytes));
+
+  // A second message (a valid request after 600 KiB of blanks) needs 960 KiB past 448 KiB of
+  // text: it cannot grow, so it is thrown away, however much more arrives, and gets the error.
+  WsClient refused(node.port());
+  refused.writePart(std::string(600 * kKiB, ' '), false);
+  refused.writePart(kChainIdRequest, true);
+  CHECK(refused.read() == busyAnswer(o.maxInFlightBytes));
+  CHECK(node.server->inFlightBytes() == 448 * kKiB);  // what it had held came back
+  CHECK(refused.call(kChainIdRequest) == json::parse(kChainIdAnswer));
+
+  // The holder's message, read in chunks, arrives whole.
+  holder.writePart(std::string_view(request).substr(split), true);
+  const json::value answer = holder.read();
+  CHECK(answer.at("id") == 7);
+  CHECK(answer.at("result") == json::value(keccak256(std::string_view(data)).hex()));
+  CHECK(inFlightReaches(node, 0));
+  const std::string err = node.stderrCapture.captured();
+  CHECK_MESSAGE(err.find("unexpected exception") == std::string::npos, err);
 }
 
 TEST_SUITE_END();
