@@ -15,6 +15,7 @@
 
 #include "consensus/p2p/host.hpp"
 #include "tests/unit/mutate.hpp"
+#include "tests/unit/stderr_capture.hpp"
 
 using namespace tn;
 using namespace tn::net;
@@ -402,6 +403,37 @@ TEST_CASE("p2p persistent peers: reconnect after the peer restarts") {
   b->start();
   REQUIRE(waitUntil([&] { return a.peerCount() == 1 && b->peerCount() == 1; }));
   CHECK(a.peers()[0].nodeId == b->nodeId());
+}
+
+TEST_CASE("p2p I/O thread: a handler that throws is reported on stderr, and the host keeps going") {
+  test::StderrCapture capture;  // outlives the hosts' threads
+  auto bc = fastConfig(42);
+  auto b = std::make_unique<Host>(bc);
+  b->start();
+  const uint16_t bPort = b->port();
+  Host a(dialing(*b, 41));
+  std::atomic<int> disconnects{0};
+  // The handler throws from inside a read handler (the connection's end), past every catch of
+  // the host but the I/O thread's own.
+  a.setPeerHandler([&](PeerId, bool connected) {
+    if (!connected && disconnects++ == 0) throw std::runtime_error("peer handler failed");
+  });
+  a.start();
+  REQUIRE(waitUntil([&] { return a.peerCount() == 1; }));
+  b.reset();
+  REQUIRE(waitUntil([&] { return disconnects == 1 && a.peerCount() == 0; }));
+  // Printed once the exception has unwound to the thread, just after the count went up.
+  CHECK(waitUntil([&] {
+    return capture.captured().find("p2p: unexpected exception in io thread: peer handler failed") !=
+           std::string::npos;
+  }));
+
+  // Its timers still run (the persistent peer is redialled) and it still accepts.
+  bc.listenAddr = "127.0.0.1:" + std::to_string(bPort);
+  b = std::make_unique<Host>(bc);
+  b->start();
+  CHECK(waitUntil([&] { return a.peerCount() == 1 && b->peerCount() == 1; }));
+  checkJoinable(a, 43, 2);
 }
 
 TEST_CASE("p2p accept: out of file descriptors, the host waits instead of spinning, then accepts") {
