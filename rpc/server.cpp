@@ -116,6 +116,7 @@ class Session : public std::enable_shared_from_this<Session> {
  public:
   explicit Session(ServerImpl& server) : server_(server) { ++server_.liveSessions; }
   virtual ~Session() {
+    release();
     if (id_) server_.untrack(*id_, ws_);
     --server_.liveSessions;
   }
@@ -135,9 +136,23 @@ class Session : public std::enable_shared_from_this<Session> {
   virtual void shed() {}
 
  protected:
+  // This connection's share of the in-flight budget (an HTTP body or answer, or a WebSocket
+  // message being read), given back at the latest when the session ends.
+  bool hold(std::size_t n) {
+    if (!server_.take(n)) return false;
+    held_ += n;
+    return true;
+  }
+  void release() {
+    server_.inFlightBytes -= held_;
+    held_ = 0;
+  }
+  std::size_t held() const { return held_; }
+
   ServerImpl& server_;
 
  private:
+  std::size_t held_ = 0;
   std::optional<uint64_t> id_;
   bool ws_ = false;
 };
@@ -180,10 +195,7 @@ class WsSession : public Session {
  public:
   WsSession(ServerImpl& server, beast::tcp_stream&& stream)
       : Session(server), ws_(std::move(stream)), subs_(server.opt.maxSubscriptionsPerConnection) {}
-  ~WsSession() override {  // also when stop() drops pending handlers
-    server_.wsUnsentBytes -= unsent_;
-    releaseMessage();
-  }
+  ~WsSession() override { server_.wsUnsentBytes -= unsent_; }  // handlers dropped at stop()
 
   void start(http::request<http::string_body> req) {
     track(true);
@@ -256,10 +268,7 @@ class WsSession : public Session {
     const std::size_t capacity = std::min(server_.opt.maxBodyBytes + kReadChunk,
                                           std::max(size + kReadChunk, 2 * buffer_.capacity()));
     const std::size_t needed = capacity - kReadChunk;
-    if (needed > held_) {
-      if (!server_.take(needed - held_)) return false;
-      held_ = needed;
-    }
+    if (needed > held() && !hold(needed - held())) return false;
     buffer_.reserve(capacity);
     return true;
   }
@@ -268,8 +277,7 @@ class WsSession : public Session {
   void releaseMessage() {
     buffer_.clear();
     if (buffer_.capacity() > kReadChunk) buffer_.shrink_to_fit();
-    server_.inFlightBytes -= held_;
-    held_ = 0;
+    release();
   }
 
   void onRead(error_code ec, std::size_t) {
@@ -358,7 +366,6 @@ class WsSession : public Session {
   SubscriptionSet subs_;
   std::deque<std::string> queue_;
   std::atomic<std::size_t> unsent_{0};  // bytes in queue_; written on the strand
-  std::size_t held_ = 0;                // of the in-flight budget, for the message being read
   bool discarding_ = false;             // the message being read did not fit the budget
   bool writing_ = false;
   bool closing_ = false;
@@ -368,7 +375,6 @@ class HttpSession : public Session {
  public:
   HttpSession(ServerImpl& server, tcp::socket&& socket)
       : Session(server), stream_(std::move(socket)) {}
-  ~HttpSession() override { release(); }
 
   void start() {
     track(false);
@@ -472,16 +478,6 @@ class HttpSession : public Session {
       res->keep_alive(req.keep_alive());
     }
     send(std::move(res));
-  }
-
-  bool hold(std::size_t n) {
-    if (!server_.take(n)) return false;
-    held_ += n;
-    return true;
-  }
-  void release() {
-    server_.inFlightBytes -= held_;
-    held_ = 0;
   }
 
   // A JSON-RPC error as the whole answer, for a request that was not run (so without its id).
@@ -664,7 +660,6 @@ class HttpSession : public Session {
   std::unique_ptr<Response> res_;
   std::array<char, 4096> drain_;
   std::size_t headerBytes_ = 0;  // of the request being read, parsed so far
-  std::size_t held_ = 0;         // of the server's in-flight budget: a body or an answer
   bool busy_ = false;
   bool closing_ = false;
 };
