@@ -9,7 +9,6 @@
 // closed without an answer), let no exception escape to an io thread (they are caught and printed
 // to stderr there, so stderr is watched), and keep serving HTTP and WebSocket clients afterwards.
 #include <doctest/doctest.h>
-#include <sys/resource.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -25,7 +24,6 @@
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
-#include <filesystem>
 #include <memory>
 #include <optional>
 #include <span>
@@ -36,6 +34,7 @@
 
 #include "rpc/eth_api.hpp"
 #include "rpc/server.hpp"
+#include "tests/unit/descriptor_exhaustion.hpp"
 #include "tests/unit/mutate.hpp"
 #include "tests/unit/rpc/fake_backend.hpp"
 #include "tests/unit/stderr_capture.hpp"
@@ -1185,47 +1184,18 @@ TEST_CASE(
     "accept: out of file descriptors, the server waits instead of spinning; the clients "
     "left in the listen backlog are served once descriptors are back") {
   Node node;
-  rlimit original{};
-  REQUIRE(getrlimit(RLIMIT_NOFILE, &original) == 0);
-  std::size_t open = 0;
-  for (const auto& entry : std::filesystem::directory_iterator("/proc/self/fd")) {
-    (void)entry;
-    ++open;
-  }
-  rlimit tight = original;
-  tight.rlim_cur = open + 16;
-  REQUIRE(setrlimit(RLIMIT_NOFILE, &tight) == 0);
-
-  // Client sockets and the server's accepted ones share the descriptors: once they are out, the
-  // remaining connections wait in the listen backlog, where every accept() fails with EMFILE.
   net::io_context io;
-  std::vector<std::unique_ptr<tcp::socket>> clients;
-  for (int i = 0; i < 64; ++i) {
-    auto s = std::make_unique<tcp::socket>(io);
-    error_code ec;
-    s->connect(loopback(node.port()), ec);
-    if (ec) break;
-    clients.push_back(std::move(s));
-  }
-  rusage before{}, after{};
-  getrusage(RUSAGE_SELF, &before);
-  std::this_thread::sleep_for(500ms);
-  getrusage(RUSAGE_SELF, &after);
-  auto cpuMicros = [](const rusage& r) {
-    return (r.ru_utime.tv_sec + r.ru_stime.tv_sec) * 1'000'000ll + r.ru_utime.tv_usec +
-           r.ru_stime.tv_usec;
-  };
-  const long long used = cpuMicros(after) - cpuMicros(before);
-  REQUIRE(setrlimit(RLIMIT_NOFILE, &original) == 0);
-  // Checked only now: doctest's macros and the sanitizers' probes need descriptors.
-  REQUIRE(clients.size() < 64);  // the descriptors did run out
-  CHECK_MESSAGE(used < 150'000, "the server used ", used, " µs of CPU in 500 ms while out of fds");
+  tn::test::DescriptorExhaustion out = tn::test::exhaustDescriptors(io, node.port(), 500ms);
+  REQUIRE(out.limitsSet);
+  REQUIRE(out.ranOut);
+  CHECK_MESSAGE(out.cpuMicrosWhileOut < 150'000, "the server used ", out.cpuMicrosWhileOut,
+                " µs of CPU in 500 ms while out of fds");
 
   // Every client that connected, accepted before the limit or waiting in the backlog since, is
   // answered: the server retries accept() and takes them once descriptors are back.
   const std::string request = postRequest(kChainIdRequest);
   std::size_t answered = 0;
-  for (auto& c : clients) {
+  for (auto& c : out.clients) {
     error_code ec;
     net::write(*c, net::buffer(request), ec);
     if (ec) continue;
@@ -1244,8 +1214,8 @@ TEST_CASE(
     }
     answered += got.find(kChainIdAnswer) != std::string::npos;
   }
-  CHECK(answered == clients.size());
-  clients.clear();
+  CHECK(answered == out.clients.size());
+  out.clients.clear();
   checkStillServing(node);
 }
 
