@@ -157,7 +157,12 @@ void BftEngine::stop() {
 }
 
 void BftEngine::receive(PeerId peer, Channel channel, Bytes payload) {
-  post([this, peer, channel, payload = std::move(payload)] { handle(peer, channel, payload); });
+  const std::size_t size = payload.size();
+  inboxBytes_ += size;
+  post([this, peer, channel, size, payload = std::move(payload)] {
+    handle(peer, channel, payload);
+    inboxBytes_ -= size;
+  });
 }
 
 void BftEngine::peerConnected(PeerId peer) {

@@ -126,6 +126,11 @@ struct BftEngineOptions {
   // frames are dropped unrecovered until the allowance is positive again.
   uint64_t refusedTxBurst = 256;
   uint64_t refusedTxPerSecond = 64;
+  // Peer messages received and not yet handled, in bytes, past which inboxFull() says so (the
+  // p2p host then stops reading from peers until the engine catches up). Without a bound, peers
+  // sending faster than the engine handles (a flood of known transactions costs a decode and a
+  // hash each) would grow the queue without limit.
+  std::size_t maxInboxBytes = 64u << 20;
 };
 
 // What became of the transactions peers sent in Tx frames (since the engine started).
@@ -197,6 +202,9 @@ class BftEngine final : public Engine {
 
   // From the network thread: queued and handled on the engine thread.
   void receive(PeerId peer, Channel channel, Bytes payload);
+  // What receive() has queued and the engine thread has not handled yet (any thread).
+  std::size_t inboxBytes() const { return inboxBytes_.load(std::memory_order_relaxed); }
+  bool inboxFull() const { return inboxBytes() >= options_.maxInboxBytes; }
   void peerConnected(PeerId peer);
   void peerDisconnected(PeerId peer);
 
@@ -295,6 +303,7 @@ class BftEngine final : public Engine {
   // Engine thread queue.
   mutable std::mutex mutex_;
   std::condition_variable cv_;
+  std::atomic<std::size_t> inboxBytes_{0};  // payloads of the queued receive() tasks
   std::deque<std::function<void()>> tasks_;
   std::multimap<std::chrono::steady_clock::time_point, TimerEntry> timers_;
   bool stopping_ = false;

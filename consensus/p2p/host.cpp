@@ -69,6 +69,7 @@ struct Host::Impl {
   Bytes nodeId;
   MessageHandler onMessage;
   PeerHandler onPeer;
+  Host::ReadGate readGate;
 
   // Declared first so that it is destroyed last (sockets and timers need it).
   asio::io_context io;
@@ -148,10 +149,11 @@ struct Connection : std::enable_shared_from_this<Connection> {
   static constexpr std::size_t kMaxFramesPerWrite = 64;  // IOV_MAX is 1024
   static constexpr std::size_t kMaxBytesPerWrite = 1u << 20;
   asio::steady_timer handshakeTimer;
+  asio::steady_timer readPause;  // while the read gate is closed
   Clock::time_point lastIn = Clock::now(), lastOut = Clock::now();
 
   Connection(Host::Impl& h, tcp::socket s, PeerId i, bool out)
-      : host(h), socket(std::move(s)), id(i), outbound(out), handshakeTimer(h.io) {
+      : host(h), socket(std::move(s)), id(i), outbound(out), handshakeTimer(h.io), readPause(h.io) {
     boost::system::error_code ec;
     auto ep = socket.remote_endpoint(ec);
     remoteEndpoint = ec ? "?" : ep.address().to_string() + ":" + std::to_string(ep.port());
@@ -179,6 +181,16 @@ struct Connection : std::enable_shared_from_this<Connection> {
   // Reads are buffered: one recv() usually brings in many small frames (votes, transaction
   // batches), which are parsed from the buffer without further system calls.
   void readMore() {
+    if (host.readGate && !host.readGate()) {
+      // Our consumer is behind, not the peer silent: the idle timeout does not run meanwhile.
+      lastIn = Clock::now();
+      host.count([](HostStats& s) { ++s.readsPaused; });
+      readPause.expires_after(std::chrono::milliseconds(5));
+      readPause.async_wait([self = shared_from_this()](boost::system::error_code ec) {
+        if (!ec && self->state != State::Closed) self->readMore();
+      });
+      return;
+    }
     if (inStart > 0) {
       std::memmove(in.data(), in.data() + inStart, inEnd - inStart);
       inEnd -= inStart;
@@ -344,6 +356,7 @@ struct Connection : std::enable_shared_from_this<Connection> {
     socket.shutdown(tcp::socket::shutdown_both, ec);
     socket.close(ec);
     handshakeTimer.cancel();
+    readPause.cancel();
     if (wasEstablished || host.config.verbose)
       host.log("peer " + std::to_string(id) + " (" + remoteEndpoint + ") disconnected: " + reason);
     host.onClosed(*this);
@@ -681,6 +694,9 @@ void Host::setMessageHandler(MessageHandler handler) {
 }
 void Host::setPeerHandler(PeerHandler handler) {
   impl_->onPeer = std::move(handler);
+}
+void Host::setReadGate(ReadGate open) {
+  impl_->readGate = std::move(open);
 }
 
 void Host::start() {

@@ -55,6 +55,7 @@ struct HostStats {
   uint64_t handshakeFailures = 0;
   uint64_t bansIssued = 0;
   uint64_t refusedBanned = 0;  // handshakes refused because the node id is banned
+  uint64_t readsPaused = 0;    // reads from a peer put off because the read gate was closed
 };
 
 struct Connection;  // one TCP connection (host.cpp)
@@ -65,6 +66,10 @@ class Host final : public bft::PeerNetwork {
   // (gossip already deduplicated). Must be cheap: queue, do not block.
   using MessageHandler = std::function<void(PeerId, bft::Channel, Bytes)>;
   using PeerHandler = std::function<void(PeerId, bool connected)>;
+  // Asked on the host thread before each read from a peer: while it returns false, the host
+  // reads nothing (TCP's flow control holds the peers' frames back) and asks again every few
+  // milliseconds. Lets a slower consumer bound what it has received and not yet handled.
+  using ReadGate = std::function<bool()>;
 
   explicit Host(HostConfig config);
   ~Host() override;
@@ -73,6 +78,7 @@ class Host final : public bft::PeerNetwork {
 
   void setMessageHandler(MessageHandler handler);  // before start()
   void setPeerHandler(PeerHandler handler);        // before start()
+  void setReadGate(ReadGate open);                 // before start()
   void start();  // binds (throws if the address is taken) and starts the thread
   void stop();   // closes every connection and joins the thread
 

@@ -121,6 +121,7 @@ NetworkedEngine::NetworkedEngine(ChainStore& chain, const Executor& executor, Me
   host_->setMessageHandler([engine](PeerId peer, bft::Channel channel, Bytes payload) {
     engine->receive(peer, channel, std::move(payload));
   });
+  host_->setReadGate([engine] { return !engine->inboxFull(); });
   host_->setPeerHandler([engine](PeerId peer, bool connected) {
     if (connected) engine->peerConnected(peer);
     else engine->peerDisconnected(peer);

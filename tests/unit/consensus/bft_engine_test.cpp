@@ -570,6 +570,29 @@ TEST_CASE(
   CHECK(offenders[1].find("of chain id 78") != std::string::npos);
 }
 
+TEST_CASE(
+    "bft engine: peer messages received and not yet handled are counted; past maxInboxBytes the "
+    "inbox is full (the p2p host then stops reading), and handling empties it") {
+  Net net;
+  build(net, false);
+  BftEngine& engine = *net.nodes[0]->engine;  // not started yet: nothing is handled
+  engine.receive(9, Channel::Status, Bytes(1000, 0));
+  engine.receive(9, Channel::Tx, Bytes(2000, 0));
+  CHECK(engine.inboxBytes() == 3000);
+  CHECK_FALSE(engine.inboxFull());
+  engine.receive(9, Channel::Tx, Bytes(BftEngineOptions{}.maxInboxBytes - 3000, 0));
+  CHECK(engine.inboxFull());
+  for (auto& n : net.nodes) n->engine->start();
+  CHECK(waitFor([&] { return engine.inboxBytes() == 0; }));
+  CHECK_FALSE(engine.inboxFull());
+  auto& link = static_cast<Link&>(*net.nodes[0]->link);
+  {
+    std::lock_guard lock(link.mutex);
+    CHECK(link.punished.size() == 3);  // handled: each was malformed
+  }
+  stopAll(net);
+}
+
 TEST_CASE("token bucket: starts full, may be overdrawn, refills at its rate up to its burst") {
   using namespace std::chrono_literals;
   const auto t0 = TokenBucket::Clock::time_point{} + 1000s;

@@ -9,6 +9,7 @@
 #include <boost/asio.hpp>
 #include <chrono>
 #include <filesystem>
+#include <limits>
 #include <map>
 #include <mutex>
 #include <thread>
@@ -404,6 +405,46 @@ TEST_CASE("p2p persistent peers: reconnect after the peer restarts") {
   b->start();
   REQUIRE(waitUntil([&] { return a.peerCount() == 1 && b->peerCount() == 1; }));
   CHECK(a.peers()[0].nodeId == b->nodeId());
+}
+
+TEST_CASE("p2p read gate: while it is closed nothing more is read; opened, every frame arrives") {
+  constexpr std::size_t kFrames = 200, kFrameBytes = 32 * 1024, kLimit = 1u << 20;
+  std::atomic<std::size_t> pending{0}, limit{kLimit};  // outlive the hosts' threads
+  Receiver received;
+  Host a(fastConfig(51));
+  a.setMessageHandler([&](PeerId, bft::Channel, Bytes payload) {
+    pending += payload.size();
+    std::lock_guard lock(received.mutex);
+    ++received.deliveries[payload];
+  });
+  a.setReadGate([&] { return pending.load() < limit.load(); });
+  a.start();
+  Host b(dialing(a, 52));
+  b.start();
+  REQUIRE(waitUntil([&] { return a.peerCount() == 1 && b.peerCount() == 1; }));
+
+  // Transaction batches are never deduplicated by the host: each frame must arrive once.
+  const PeerId toA = b.peers()[0].id;
+  for (std::size_t i = 0; i < kFrames; ++i) {
+    Bytes payload(kFrameBytes, uint8_t(i));
+    payload[0] = uint8_t(i >> 8);
+    b.send(toA, bft::Channel::Tx, std::move(payload));
+  }
+  // a stops reading once it holds the limit: what passes it is the rest of one read buffer.
+  REQUIRE(waitUntil([&] { return pending.load() >= kLimit; }));
+  std::this_thread::sleep_for(300ms);
+  CHECK(pending.load() <= kLimit + 64 * 1024 + kFrameBytes);
+  CHECK(a.stats().readsPaused > 0);
+
+  limit = std::numeric_limits<std::size_t>::max();  // the consumer caught up
+  REQUIRE(waitUntil([&] { return pending.load() == kFrames * kFrameBytes; }));
+  {
+    std::lock_guard lock(received.mutex);
+    CHECK(received.deliveries.size() == kFrames);
+    for (const auto& [payload, count] : received.deliveries) CHECK(count == 1);
+  }
+  CHECK(a.peerCount() == 1);  // the pause cost the connection nothing
+  CHECK(b.peerCount() == 1);
 }
 
 TEST_CASE("p2p I/O thread: a handler that throws is reported on stderr, and the host keeps going") {
