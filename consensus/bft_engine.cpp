@@ -632,6 +632,18 @@ void BftEngine::handleConsensusMessage(PeerId peer, Channel channel, const Bytes
 void BftEngine::handleTx(PeerId peer, const Bytes& payload) {
   auto items = rlp::decode(payload).items();  // rlp::Error: malformed
   if (items.empty()) throw std::invalid_argument("empty transaction batch");
+  // In kKnownPerRefusal-ths of a refusal: a known transaction costs one, a refusal all of them.
+  TokenBucket& allowance =
+      refusalAllowance_
+          .try_emplace(peer, options_.refusedTxBurst * kKnownPerRefusal,
+                       options_.refusedTxPerSecond * kKnownPerRefusal, Clock::now())
+          .first->second;
+  if (!allowance.available(Clock::now())) {
+    // Dropped before they cost a decode: their announcers' timeouts fetch them elsewhere.
+    peerTxs_.received += items.size();
+    peerTxs_.throttled += items.size();
+    return;
+  }
   const uint64_t chainId = mempool_.config().chainId;
   std::vector<std::shared_ptr<Transaction>> fresh;
   std::vector<Transaction*> unrecovered;
@@ -642,6 +654,7 @@ void BftEngine::handleTx(PeerId peer, const Bytes& payload) {
     ++peerTxs_.received;
     if (mempool_.contains(tx->hash) || recentlyCommitted(tx->hash)) {
       ++peerTxs_.known;  // a committed one would only be refused for its nonce, after a recovery
+      allowance.take(1);  // a decode and a hash: honest peers rarely send what we hold
       continue;
     }
     // A peer relays only transactions its pool admitted, and pools admit only this chain's (the
@@ -656,10 +669,6 @@ void BftEngine::handleTx(PeerId peer, const Bytes& payload) {
     fresh.push_back(std::move(tx));
   }
   if (fresh.empty()) return;
-  TokenBucket& allowance =
-      refusalAllowance_
-          .try_emplace(peer, options_.refusedTxBurst, options_.refusedTxPerSecond, Clock::now())
-          .first->second;
   if (!allowance.available(Clock::now())) {
     peerTxs_.throttled += fresh.size();
     for (const auto& tx : fresh) eraseWanted(tx->hash);  // another announcer may deliver it
@@ -683,7 +692,7 @@ void BftEngine::handleTx(PeerId peer, const Bytes& payload) {
       // A valid transaction this pool refuses (nonce, funds, ...): not an offence, since the
       // peer's view of the state may differ. Sent again, it costs no second recovery.
       ++peerTxs_.refused;
-      allowance.take(1);
+      allowance.take(kKnownPerRefusal);
       refusedSenders_.insert(tx->hash, *tx->sender);
       continue;
     }

@@ -123,7 +123,9 @@ struct BftEngineOptions {
   // Valid transactions a peer sends that the pool refuses are no offence (docs/NETWORK.md), but
   // each new one costs a recovery. A connection may have refusedTxBurst of them at once and earns
   // refusedTxPerSecond more; past that (the allowance may go into debt by one batch), its Tx
-  // frames are dropped unrecovered until the allowance is positive again.
+  // frames are dropped undecoded until the allowance is positive again. Transactions this node
+  // holds already (no offence either, but a decode and a hash each) take a sixteenth of a
+  // refusal from the same allowance.
   uint64_t refusedTxBurst = 256;
   uint64_t refusedTxPerSecond = 64;
   // Peer messages received and not yet handled, in bytes, past which inboxFull() says so (the
@@ -135,12 +137,12 @@ struct BftEngineOptions {
 
 // What became of the transactions peers sent in Tx frames (since the engine started).
 struct PeerTxStats {
-  uint64_t received = 0;   // decoded
+  uint64_t received = 0;   // in Tx frames
   uint64_t known = 0;      // pooled already or committed in the last blocks: dropped unrecovered
   uint64_t recovered = 0;  // sender recoveries these transactions cost
   uint64_t admitted = 0;
   uint64_t refused = 0;  // valid, refused by the pool (nonce, funds, ...): not an offence
-  uint64_t throttled = 0;  // dropped unrecovered: the peer had used up its refusals allowance
+  uint64_t throttled = 0;  // dropped undecoded: the peer had used up its allowance
 };
 
 // An allowance that refills at `perSecond` up to `burst` and may be overdrawn: take() never
@@ -303,6 +305,8 @@ class BftEngine final : public Engine {
   // Engine thread queue.
   mutable std::mutex mutex_;
   std::condition_variable cv_;
+  // Known transactions per refusal in a peer's allowance (BftEngineOptions::refusedTxBurst).
+  static constexpr uint64_t kKnownPerRefusal = 16;
   std::atomic<std::size_t> inboxBytes_{0};  // payloads of the queued receive() tasks
   std::deque<std::function<void()>> tasks_;
   std::multimap<std::chrono::steady_clock::time_point, TimerEntry> timers_;

@@ -550,6 +550,21 @@ TEST_CASE(
   CHECK(net.nodes[0]->pool->contains(admissible.hash));
   CHECK(punishedPeers().empty());
 
+  // Peer 11 sends a transaction the pool holds, over and over: no offence, but each costs a
+  // decode and a hash, so each takes a sixteenth of a refusal from its allowance; once that is
+  // used up, its frames are dropped undecoded.
+  const std::size_t repeats = burst * 16 + 2000;
+  const Bytes pooled = batch({good.raw});
+  for (std::size_t i = 0; i < repeats; ++i) engine.receive(PeerId(11), Channel::Tx, pooled);
+  v = settle();
+  CHECK(v.received - t.received == repeats);
+  CHECK(v.known - t.known >= burst * 16);   // the allowance (and what refilled meanwhile)
+  CHECK(v.throttled - t.throttled >= 500);  // the rest, undecoded (1,024 refill in a second)
+  CHECK(v.known - t.known + v.throttled - t.throttled == repeats);
+  CHECK(v.recovered == t.recovered);
+  CHECK(punishedPeers().empty());
+  t = v;
+
   // A broken signature in a batch: the sender is punished and the batch dropped, its valid
   // transaction included. Another chain's transaction: punished before any recovery.
   Transaction broken = transfer(2, 0);
