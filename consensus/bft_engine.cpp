@@ -173,6 +173,7 @@ void BftEngine::peerDisconnected(PeerId peer) {
   post([this, peer] {
     peerHeights_.erase(peer);
     refusalAllowance_.erase(peer);
+    blockServeAllowance_.erase(peer);
   });
 }
 
@@ -938,8 +939,16 @@ void BftEngine::handleBlockRequest(PeerId peer, const Bytes& payload) {
   if (items.size() != 1) throw std::invalid_argument("block request: expected [height]");
   uint64_t height = items[0].toU64();
   if (height == 0 || height > chain_.height()) return;
-  if (auto block = chain_.block(height))
-    network_.send(peer, Channel::BlockResponse, block->encode(false));
+  TokenBucket& allowance = blockServeAllowance_
+                               .try_emplace(peer, options_.blockServeBurstBytes,
+                                            options_.blockServePerSecond, Clock::now())
+                               .first->second;
+  if (!allowance.available(Clock::now())) return;  // not an offence: unanswered
+  if (auto block = chain_.block(height)) {
+    Bytes answer = block->encode(false);
+    allowance.take(answer.size());
+    network_.send(peer, Channel::BlockResponse, std::move(answer));
+  }
 }
 
 void BftEngine::handleBlockResponse(PeerId peer, const Bytes& payload) {

@@ -133,6 +133,13 @@ struct BftEngineOptions {
   // sending faster than the engine handles (a flood of known transactions costs a decode and a
   // hash each) would grow the queue without limit.
   std::size_t maxInboxBytes = 64u << 20;
+  // Blocks served to a peer's BlockRequests, in bytes of the answers: a request of a few bytes
+  // costs a read, a decode and an encode of a whole block on the engine thread, so a connection
+  // may have blockServeBurstBytes at once and earns blockServePerSecond more; past that its
+  // requests go unanswered (a syncing peer's request times out and is asked again). A syncing
+  // node executes blocks more slowly than this serves them.
+  uint64_t blockServeBurstBytes = 16u << 20;
+  uint64_t blockServePerSecond = 8u << 20;
 };
 
 // What became of the transactions peers sent in Tx frames (since the engine started).
@@ -299,6 +306,7 @@ class BftEngine final : public Engine {
   bool recentlyCommitted(const Hash32& hash) const;
   RefusedSenders refusedSenders_;
   std::unordered_map<PeerId, TokenBucket> refusalAllowance_;  // per connection
+  std::unordered_map<PeerId, TokenBucket> blockServeAllowance_;  // per connection
   PeerTxStats peerTxs_;
   std::atomic<bool> mempoolDirty_{false};
 

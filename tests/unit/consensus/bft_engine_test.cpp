@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <set>
@@ -118,6 +119,7 @@ class Link final : public PeerNetwork {
   }
   void send(PeerId peer, Channel c, Bytes payload) override {
     count(c);
+    if (c == Channel::BlockResponse) blockResponseBytes += payload.size();
     if (c == Channel::TxRequest) {
       std::lock_guard lock(mutex);
       requested[peer] += rlp::decode(payload).items().size();
@@ -134,6 +136,7 @@ class Link final : public PeerNetwork {
   std::map<PeerId, std::size_t> requested;  // transaction hashes asked of each peer
   // Frames this node sent (broadcast or to one peer) on the transaction channels.
   std::atomic<int> txFrames{0}, txHashFrames{0}, txRequestFrames{0};
+  std::atomic<std::size_t> blockResponseBytes{0};
 
  private:
   void count(Channel c) {
@@ -151,7 +154,7 @@ std::vector<Validator> members(std::size_t count) {
   return m;
 }
 
-void build(Net& net, bool dynamicSet) {
+void build(Net& net, bool dynamicSet, const std::function<void(BftEngineOptions&)>& tweak = {}) {
   for (std::size_t i = 0; i < kNodes; ++i) {
     auto n = std::make_unique<Node>();
     n->registry.add(std::make_shared<FactsModule>());
@@ -185,6 +188,7 @@ void build(Net& net, bool dynamicSet) {
         }
         return v;
       };
+    if (tweak) tweak(o);
     n->engine =
         std::make_unique<BftEngine>(*n->chain, *n->executor, *n->pool, *n->link, std::move(o));
     net.nodes.push_back(std::move(n));
@@ -604,6 +608,61 @@ TEST_CASE(
   {
     std::lock_guard lock(link.mutex);
     CHECK(link.punished.size() == 3);  // handled: each was malformed
+  }
+  stopAll(net);
+}
+
+TEST_CASE(
+    "bft engine: a peer's block requests are answered up to its allowance of bytes, then go "
+    "unanswered; another peer is still served") {
+  constexpr uint64_t kBurst = 8 * 1024;
+  Net net;
+  build(net, false, [&](BftEngineOptions& o) {
+    o.blockServeBurstBytes = kBurst;
+    o.blockServePerSecond = 1024;
+  });
+  for (auto& n : net.nodes) n->engine->start();
+  REQUIRE(waitFor([&] { return minHeight(net) >= 3; }));
+  {
+    std::lock_guard lock(net.mutex);  // nothing between the nodes from here: node 0 answers alone
+    net.cut = {1, 2, 3};
+  }
+  BftEngine& engine = *net.nodes[0]->engine;
+  auto& link = static_cast<Link&>(*net.nodes[0]->link);
+  const std::size_t blockBytes = net.nodes[0]->chain->block(2)->encode(false).size();
+  rlp::Encoder request;
+  auto r = request.beginList();
+  request.uint(uint64_t{2});
+  request.endList(r);
+  const Bytes ask = request.take();
+  // The engine handles its queue in order: a malformed Status from a fresh peer id, once
+  // punished, shows that everything before it was handled.
+  auto settle = [&](PeerId marker) {
+    engine.receive(marker, Channel::Status, Bytes{0x01});
+    REQUIRE(waitFor([&] {
+      std::lock_guard lock(link.mutex);
+      return !link.punished.empty() &&
+             link.punished.back().starts_with(std::to_string(marker) + ": ");
+    }));
+  };
+  const std::size_t before = link.blockResponseBytes;
+  const auto start = std::chrono::steady_clock::now();
+  for (int i = 0; i < 200; ++i) engine.receive(PeerId(9), Channel::BlockRequest, ask);
+  settle(100);
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  const std::size_t served = link.blockResponseBytes - before;
+  CHECK(served >= kBurst);  // answered until the allowance went negative
+  CHECK(served <= kBurst + blockBytes + std::size_t(1024 * seconds) + blockBytes);
+  CHECK(served < 200 * blockBytes);  // the rest unanswered
+  // Another connection has its own allowance.
+  const std::size_t before10 = link.blockResponseBytes;
+  engine.receive(PeerId(10), Channel::BlockRequest, ask);
+  settle(101);
+  CHECK(link.blockResponseBytes - before10 == blockBytes);
+  {
+    std::lock_guard lock(link.mutex);
+    CHECK(link.punished.size() == 2);  // only the markers: unanswered requests are no offence
   }
   stopAll(net);
 }
