@@ -588,13 +588,14 @@ void BftEngine::bufferForLater(PeerId peer, Channel channel, const Bytes& payloa
 void BftEngine::handleConsensusMessage(PeerId peer, Channel channel, const Bytes& payload) {
   if (channel == Channel::Evidence) {
     DuplicateVoteEvidence ev = DuplicateVoteEvidence::decode(payload);
-    if (auto why = ev.check(options_.tendermint.chainId))
-      return network_.punish(peer, "invalid evidence: " + *why);
     // Anyone can make valid-looking evidence with throwaway keys; only evidence against a
     // validator of the head or next height is kept and relayed, or such junk would fill the
     // bounded pending pool (crowding out real evidence) and every block. Not an offence: the
-    // peer may know a set change this node has not seen yet.
+    // peer may know a set change this node has not seen yet. The filter reads only the claimed
+    // offender, so junk is dropped before it costs two signature recoveries.
     if (!headValidators_.find(ev.offender()) && !nextValidators_.find(ev.offender())) return;
+    if (auto why = ev.check(options_.tendermint.chainId))
+      return network_.punish(peer, "invalid evidence: " + *why);
     auto key = std::make_tuple(ev.offender(), ev.a.height, ev.a.round, uint8_t(ev.a.type));
     if (pendingEvidence_.count(key) || committedEvidence_.count(key))
       return;  // known: do not relay again

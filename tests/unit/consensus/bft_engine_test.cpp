@@ -825,6 +825,16 @@ TEST_CASE(
   for (std::size_t i = 0; i < junk; ++i)
     net.nodes[0]->engine->receive(PeerId(9), Channel::Evidence,
                                   evidence(keccak256("throwaway key " + std::to_string(i))));
+  // Junk is dropped on its claimed offender alone, before its signatures are checked: a non-
+  // validator's evidence with a broken signature is no offence either. Against a validator, it is.
+  auto broken = [&](const Hash32& signer) {
+    DuplicateVoteEvidence ev = DuplicateVoteEvidence::decode(evidence(signer));
+    ev.b.sig = ev.a.sig;  // no longer b's signature
+    return ev.encode();
+  };
+  net.nodes[0]->engine->receive(PeerId(9), Channel::Evidence,
+                                broken(keccak256(std::string_view("another throwaway key"))));
+  net.nodes[0]->engine->receive(PeerId(8), Channel::Evidence, broken(key(3)));
   net.nodes[0]->engine->receive(PeerId(9), Channel::Evidence, evidence(key(2)));
 
   const Address offender = addressOfSecret(key(2));
@@ -843,11 +853,17 @@ TEST_CASE(
   }));
   stopAll(net);
   // Only the validator's double sign reached a block; no node relayed the junk; nobody was
-  // punished for it (a peer may know a validator set this node has not seen yet).
+  // punished for it (a peer may know a validator set this node has not seen yet), only peer 8
+  // for its broken evidence against validator 3.
   for (auto& n : net.nodes) {
     for (const DoubleSign& d : doubleSignsIn(*n)) CHECK(d == DoubleSign{offender, 1});
     auto& l = static_cast<Link&>(*n->link);
     std::lock_guard lock(l.mutex);
-    CHECK(l.punished.empty());
+    if (n == net.nodes[0]) {
+      REQUIRE(l.punished.size() == 1);
+      CHECK(l.punished[0].starts_with("8: invalid evidence: "));
+    } else {
+      CHECK(l.punished.empty());
+    }
   }
 }
