@@ -305,7 +305,9 @@ class BftEngine final : public Engine {
   std::unordered_set<Hash32> recentlyCommitted_, previouslyCommitted_;
   bool recentlyCommitted(const Hash32& hash) const;
   RefusedSenders refusedSenders_;
-  std::unordered_map<PeerId, TokenBucket> refusalAllowance_;  // per connection
+  // Known transactions per refusal in a peer's allowance (BftEngineOptions::refusedTxBurst).
+  static constexpr uint64_t kKnownPerRefusal = 16;
+  std::unordered_map<PeerId, TokenBucket> refusalAllowance_;     // per connection, in those units
   std::unordered_map<PeerId, TokenBucket> blockServeAllowance_;  // per connection
   PeerTxStats peerTxs_;
   std::atomic<bool> mempoolDirty_{false};
@@ -313,8 +315,6 @@ class BftEngine final : public Engine {
   // Engine thread queue.
   mutable std::mutex mutex_;
   std::condition_variable cv_;
-  // Known transactions per refusal in a peer's allowance (BftEngineOptions::refusedTxBurst).
-  static constexpr uint64_t kKnownPerRefusal = 16;
   std::atomic<std::size_t> inboxBytes_{0};  // payloads of the queued receive() tasks
   std::deque<std::function<void()>> tasks_;
   std::multimap<std::chrono::steady_clock::time_point, TimerEntry> timers_;
