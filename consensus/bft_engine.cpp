@@ -173,7 +173,7 @@ void BftEngine::peerDisconnected(PeerId peer) {
   post([this, peer] {
     peerHeights_.erase(peer);
     refusalAllowance_.erase(peer);
-    blockServeAllowance_.erase(peer);
+    serveAllowance_.erase(peer);
   });
 }
 
@@ -782,8 +782,17 @@ void BftEngine::announceTxs(const std::vector<Hash32>& hashes, PeerId except) {
                    [&](Bytes m) { network_.broadcast(Channel::TxHashes, std::move(m), except); });
 }
 
+TokenBucket& BftEngine::serveAllowance(PeerId peer) {
+  return serveAllowance_
+      .try_emplace(peer, options_.serveBurstBytes, options_.serveBytesPerSecond, Clock::now())
+      .first->second;
+}
+
 void BftEngine::handleTxHashes(PeerId peer, const Bytes& payload) {
   const std::vector<Hash32> hashes = decodeHashes(payload);
+  TokenBucket& allowance = serveAllowance(peer);
+  if (!allowance.available(Clock::now())) return;  // not an offence: unread
+  allowance.take(32 * hashes.size());
   auto due = Clock::now() + kTxAnnounceWait;
   // A quota per peer rather than for all: a peer announcing junk (hashes it will not deliver)
   // uses up its own quota, never that of the honest peers.
@@ -847,15 +856,19 @@ void BftEngine::fetchWantedTxs() {
 }
 
 void BftEngine::handleTxRequest(PeerId peer, const Bytes& payload) {
+  const std::vector<Hash32> hashes = decodeHashes(payload);
+  TokenBucket& allowance = serveAllowance(peer);
+  if (!allowance.available(Clock::now())) return;         // not an offence: unanswered
   std::vector<std::shared_ptr<const Transaction>> found;  // keeps the raw bytes alive
   std::size_t bytes = 0;
-  for (const Hash32& h : decodeHashes(payload)) {
+  for (const Hash32& h : hashes) {
     auto tx = mempool_.get(h);  // null: committed or evicted since it was announced
     if (!tx) continue;
     if (bytes + tx->raw.size() > kMaxTxResponseBytes) break;
     bytes += tx->raw.size();
     found.push_back(std::move(tx));
   }
+  allowance.take(32 * hashes.size() + bytes);
   std::vector<BytesView> raws;
   raws.reserve(found.size());
   for (const auto& tx : found) raws.push_back(tx->raw);
@@ -940,10 +953,7 @@ void BftEngine::handleBlockRequest(PeerId peer, const Bytes& payload) {
   if (items.size() != 1) throw std::invalid_argument("block request: expected [height]");
   uint64_t height = items[0].toU64();
   if (height == 0 || height > chain_.height()) return;
-  TokenBucket& allowance = blockServeAllowance_
-                               .try_emplace(peer, options_.blockServeBurstBytes,
-                                            options_.blockServePerSecond, Clock::now())
-                               .first->second;
+  TokenBucket& allowance = serveAllowance(peer);
   if (!allowance.available(Clock::now())) return;  // not an offence: unanswered
   if (auto block = chain_.block(height)) {
     Bytes answer = block->encode(false);

@@ -133,13 +133,16 @@ struct BftEngineOptions {
   // sending faster than the engine handles (a flood of known transactions costs a decode and a
   // hash each) would grow the queue without limit.
   std::size_t maxInboxBytes = 64u << 20;
-  // Blocks served to a peer's BlockRequests, in bytes of the answers: a request of a few bytes
-  // costs a read, a decode and an encode of a whole block on the engine thread, so a connection
-  // may have blockServeBurstBytes at once and earns blockServePerSecond more; past that its
-  // requests go unanswered (a syncing peer's request times out and is asked again). A syncing
-  // node executes blocks more slowly than this serves them.
-  uint64_t blockServeBurstBytes = 16u << 20;
-  uint64_t blockServePerSecond = 8u << 20;
+  // What a peer's requests and announcements may cost, in bytes: the answers to its
+  // BlockRequests (a request of a few bytes costs a read, a decode and an encode of a whole block
+  // on the engine thread) and TxRequests, plus 32 per hash it announces or asks for (a lookup
+  // each). A connection may spend serveBurstBytes at once and earns serveBytesPerSecond more;
+  // past that its requests go unanswered and its announcements unread (no offence: a syncing
+  // peer asks again after a timeout, transactions come from other announcers or in blocks). An
+  // honest peer at 5,000 tx/s spends ~1 MB/s, and a syncing node executes blocks more slowly
+  // than this serves them.
+  uint64_t serveBurstBytes = 16u << 20;
+  uint64_t serveBytesPerSecond = 8u << 20;
 };
 
 // What became of the transactions peers sent in Tx frames (since the engine started).
@@ -308,7 +311,8 @@ class BftEngine final : public Engine {
   // Known transactions per refusal in a peer's allowance (BftEngineOptions::refusedTxBurst).
   static constexpr uint64_t kKnownPerRefusal = 16;
   std::unordered_map<PeerId, TokenBucket> refusalAllowance_;     // per connection, in those units
-  std::unordered_map<PeerId, TokenBucket> blockServeAllowance_;  // per connection
+  std::unordered_map<PeerId, TokenBucket> serveAllowance_;       // per connection, in bytes
+  TokenBucket& serveAllowance(PeerId peer);
   PeerTxStats peerTxs_;
   std::atomic<bool> mempoolDirty_{false};
 

@@ -613,13 +613,13 @@ TEST_CASE(
 }
 
 TEST_CASE(
-    "bft engine: a peer's block requests are answered up to its allowance of bytes, then go "
-    "unanswered; another peer is still served") {
+    "bft engine: a peer's block and transaction requests and its announcements are served up to "
+    "its allowance of bytes, then go unanswered or unread; another peer is still served") {
   constexpr uint64_t kBurst = 8 * 1024;
   Net net;
   build(net, false, [&](BftEngineOptions& o) {
-    o.blockServeBurstBytes = kBurst;
-    o.blockServePerSecond = 1024;
+    o.serveBurstBytes = kBurst;
+    o.serveBytesPerSecond = 1024;
   });
   for (auto& n : net.nodes) n->engine->start();
   REQUIRE(waitFor([&] { return minHeight(net) >= 3; }));
@@ -660,9 +660,41 @@ TEST_CASE(
   engine.receive(PeerId(10), Channel::BlockRequest, ask);
   settle(101);
   CHECK(link.blockResponseBytes - before10 == blockBytes);
+
+  // Transaction requests cost 32 bytes a hash plus the answer: a pooled transfer asked for over
+  // and over is sent until peer 11's allowance is spent.
+  const Transaction pooled = transfer(1, 0);
+  engine.receive(PeerId(5), Channel::Tx, batch({pooled.raw}));
+  settle(102);
+  REQUIRE(net.nodes[0]->pool->contains(pooled.hash));
+  const Bytes askTx = batch({Bytes(pooled.hash.data(), pooled.hash.data() + 32)});
+  const std::size_t perAnswer = 32 + pooled.raw.size();
+  const int framesBefore = link.txFrames;
+  for (int i = 0; i < 200; ++i) engine.receive(PeerId(11), Channel::TxRequest, askTx);
+  settle(103);
+  const std::size_t answers = std::size_t(link.txFrames - framesBefore);
+  CHECK(answers >= kBurst / perAnswer);
+  CHECK(answers < 200);
+
+  // Announcements cost 32 bytes a hash: of 600 new hashes announced one by one, peer 12 is asked
+  // for those read before its allowance was spent (256, and what refilled meanwhile).
+  for (int i = 0; i < 600; ++i) {
+    const Hash32 h = keccak256("announced " + std::to_string(i));
+    engine.receive(PeerId(12), Channel::TxHashes, batch({Bytes(h.data(), h.data() + 32)}));
+  }
+  settle(104);
+  auto askedOf12 = [&] {
+    std::lock_guard lock(link.mutex);
+    return link.requested[PeerId(12)];
+  };
+  REQUIRE(waitFor([&] { return askedOf12() > 0; }));
+  std::this_thread::sleep_for(300ms);  // the fetch goes out in one round
+  CHECK(askedOf12() >= kBurst / 32);
+  CHECK(askedOf12() < 600);
   {
     std::lock_guard lock(link.mutex);
-    CHECK(link.punished.size() == 2);  // only the markers: unanswered requests are no offence
+    // Only the markers: unanswered requests and unread announcements are no offence.
+    CHECK(link.punished.size() == 5);
   }
   stopAll(net);
 }
