@@ -116,7 +116,8 @@ BftEngine::BftEngine(ChainStore& chain, const Executor& executor, Mempool& mempo
       network_(network),
       options_(std::move(options)),
       driver_(std::make_unique<Driver>(*this)),
-      refusedSenders_(mempool_.config().maxTxs) {
+      refusedSenders_(mempool_.config().maxTxs),
+      serveTotal_(options_.serveTotalBurstBytes, options_.serveTotalBytesPerSecond, Clock::now()) {
   if (options_.tendermint.chainId == 0) throw std::invalid_argument("bft engine: chain id not set");
   if (options_.genesisValidators.size() == 0)
     throw std::invalid_argument("bft engine: no validators");
@@ -782,17 +783,23 @@ void BftEngine::announceTxs(const std::vector<Hash32>& hashes, PeerId except) {
                    [&](Bytes m) { network_.broadcast(Channel::TxHashes, std::move(m), except); });
 }
 
-TokenBucket& BftEngine::serveAllowance(PeerId peer) {
+bool BftEngine::canServe(PeerId peer) {
+  const auto now = Clock::now();
   return serveAllowance_
-      .try_emplace(peer, options_.serveBurstBytes, options_.serveBytesPerSecond, Clock::now())
-      .first->second;
+             .try_emplace(peer, options_.serveBurstBytes, options_.serveBytesPerSecond, now)
+             .first->second.available(now) &&
+         serveTotal_.available(now);
+}
+
+void BftEngine::chargeServe(PeerId peer, uint64_t bytes) {
+  serveAllowance_.at(peer).take(bytes);
+  serveTotal_.take(bytes);
 }
 
 void BftEngine::handleTxHashes(PeerId peer, const Bytes& payload) {
   const std::vector<Hash32> hashes = decodeHashes(payload);
-  TokenBucket& allowance = serveAllowance(peer);
-  if (!allowance.available(Clock::now())) return;  // not an offence: unread
-  allowance.take(32 * hashes.size());
+  if (!canServe(peer)) return;  // not an offence: unread
+  chargeServe(peer, 32 * hashes.size());
   auto due = Clock::now() + kTxAnnounceWait;
   // A quota per peer rather than for all: a peer announcing junk (hashes it will not deliver)
   // uses up its own quota, never that of the honest peers.
@@ -857,8 +864,7 @@ void BftEngine::fetchWantedTxs() {
 
 void BftEngine::handleTxRequest(PeerId peer, const Bytes& payload) {
   const std::vector<Hash32> hashes = decodeHashes(payload);
-  TokenBucket& allowance = serveAllowance(peer);
-  if (!allowance.available(Clock::now())) return;         // not an offence: unanswered
+  if (!canServe(peer)) return;                            // not an offence: unanswered
   std::vector<std::shared_ptr<const Transaction>> found;  // keeps the raw bytes alive
   std::size_t bytes = 0;
   for (const Hash32& h : hashes) {
@@ -868,7 +874,7 @@ void BftEngine::handleTxRequest(PeerId peer, const Bytes& payload) {
     bytes += tx->raw.size();
     found.push_back(std::move(tx));
   }
-  allowance.take(32 * hashes.size() + bytes);
+  chargeServe(peer, 32 * hashes.size() + bytes);
   std::vector<BytesView> raws;
   raws.reserve(found.size());
   for (const auto& tx : found) raws.push_back(tx->raw);
@@ -953,11 +959,10 @@ void BftEngine::handleBlockRequest(PeerId peer, const Bytes& payload) {
   if (items.size() != 1) throw std::invalid_argument("block request: expected [height]");
   uint64_t height = items[0].toU64();
   if (height == 0 || height > chain_.height()) return;
-  TokenBucket& allowance = serveAllowance(peer);
-  if (!allowance.available(Clock::now())) return;  // not an offence: unanswered
+  if (!canServe(peer)) return;  // not an offence: unanswered
   if (auto block = chain_.block(height)) {
     Bytes answer = block->encode(false);
-    allowance.take(answer.size());
+    chargeServe(peer, answer.size());
     network_.send(peer, Channel::BlockResponse, std::move(answer));
   }
 }

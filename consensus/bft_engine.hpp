@@ -143,6 +143,10 @@ struct BftEngineOptions {
   // than this serves them.
   uint64_t serveBurstBytes = 16u << 20;
   uint64_t serveBytesPerSecond = 8u << 20;
+  // The same for all connections together, so that many connections (maxInbound is 40) cannot
+  // multiply it: while it is spent, no peer is served (consensus comes first; syncing waits).
+  uint64_t serveTotalBurstBytes = 64u << 20;
+  uint64_t serveTotalBytesPerSecond = 32u << 20;
 };
 
 // What became of the transactions peers sent in Tx frames (since the engine started).
@@ -312,7 +316,11 @@ class BftEngine final : public Engine {
   static constexpr uint64_t kKnownPerRefusal = 16;
   std::unordered_map<PeerId, TokenBucket> refusalAllowance_;     // per connection, in those units
   std::unordered_map<PeerId, TokenBucket> serveAllowance_;       // per connection, in bytes
-  TokenBucket& serveAllowance(PeerId peer);
+  TokenBucket serveTotal_;                                       // all connections together
+  // Whether the peer's allowance and the total both have something left; charging takes from
+  // both (may overdraw them).
+  bool canServe(PeerId peer);
+  void chargeServe(PeerId peer, uint64_t bytes);
   PeerTxStats peerTxs_;
   std::atomic<bool> mempoolDirty_{false};
 

@@ -612,43 +612,65 @@ TEST_CASE(
   stopAll(net);
 }
 
+// Four engines with the given serving allowances, committing, then node 0 cut off from the others
+// so that it answers "peers" of the test alone.
+struct ServingNode {
+  Net net;
+  BftEngine* engine = nullptr;
+  Link* link = nullptr;
+  Bytes askBlock2;  // a BlockRequest for block 2
+  std::size_t block2Bytes = 0;
+
+  ServingNode(uint64_t perConnection, uint64_t total) {
+    build(net, false, [&](BftEngineOptions& o) {
+      o.serveBurstBytes = perConnection;
+      o.serveBytesPerSecond = 1024;
+      o.serveTotalBurstBytes = total;
+      o.serveTotalBytesPerSecond = 1024;
+    });
+    for (auto& n : net.nodes) n->engine->start();
+    REQUIRE(waitFor([&] { return minHeight(net) >= 3; }));
+    {
+      std::lock_guard lock(net.mutex);
+      net.cut = {1, 2, 3};
+    }
+    engine = net.nodes[0]->engine.get();
+    link = static_cast<Link*>(net.nodes[0]->link.get());
+    block2Bytes = net.nodes[0]->chain->block(2)->encode(false).size();
+    rlp::Encoder request;
+    auto r = request.beginList();
+    request.uint(uint64_t{2});
+    request.endList(r);
+    askBlock2 = request.take();
+  }
+  // The engine handles its queue in order: a malformed Status from a fresh peer id, once
+  // punished, shows that everything before it was handled.
+  void settle(PeerId marker) {
+    engine->receive(marker, Channel::Status, Bytes{0x01});
+    REQUIRE(waitFor([&] {
+      std::lock_guard lock(link->mutex);
+      return !link->punished.empty() &&
+             link->punished.back().starts_with(std::to_string(marker) + ": ");
+    }));
+  }
+  std::size_t punishments() {
+    std::lock_guard lock(link->mutex);
+    return link->punished.size();
+  }
+};
+
 TEST_CASE(
     "bft engine: a peer's block and transaction requests and its announcements are served up to "
     "its allowance of bytes, then go unanswered or unread; another peer is still served") {
   constexpr uint64_t kBurst = 8 * 1024;
-  Net net;
-  build(net, false, [&](BftEngineOptions& o) {
-    o.serveBurstBytes = kBurst;
-    o.serveBytesPerSecond = 1024;
-  });
-  for (auto& n : net.nodes) n->engine->start();
-  REQUIRE(waitFor([&] { return minHeight(net) >= 3; }));
-  {
-    std::lock_guard lock(net.mutex);  // nothing between the nodes from here: node 0 answers alone
-    net.cut = {1, 2, 3};
-  }
-  BftEngine& engine = *net.nodes[0]->engine;
-  auto& link = static_cast<Link&>(*net.nodes[0]->link);
-  const std::size_t blockBytes = net.nodes[0]->chain->block(2)->encode(false).size();
-  rlp::Encoder request;
-  auto r = request.beginList();
-  request.uint(uint64_t{2});
-  request.endList(r);
-  const Bytes ask = request.take();
-  // The engine handles its queue in order: a malformed Status from a fresh peer id, once
-  // punished, shows that everything before it was handled.
-  auto settle = [&](PeerId marker) {
-    engine.receive(marker, Channel::Status, Bytes{0x01});
-    REQUIRE(waitFor([&] {
-      std::lock_guard lock(link.mutex);
-      return !link.punished.empty() &&
-             link.punished.back().starts_with(std::to_string(marker) + ": ");
-    }));
-  };
+  ServingNode node(kBurst, 64u << 20);
+  BftEngine& engine = *node.engine;
+  Link& link = *node.link;
+  const std::size_t blockBytes = node.block2Bytes;
   const std::size_t before = link.blockResponseBytes;
   const auto start = std::chrono::steady_clock::now();
-  for (int i = 0; i < 200; ++i) engine.receive(PeerId(9), Channel::BlockRequest, ask);
-  settle(100);
+  for (int i = 0; i < 200; ++i) engine.receive(PeerId(9), Channel::BlockRequest, node.askBlock2);
+  node.settle(100);
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   const std::size_t served = link.blockResponseBytes - before;
@@ -657,21 +679,21 @@ TEST_CASE(
   CHECK(served < 200 * blockBytes);  // the rest unanswered
   // Another connection has its own allowance.
   const std::size_t before10 = link.blockResponseBytes;
-  engine.receive(PeerId(10), Channel::BlockRequest, ask);
-  settle(101);
+  engine.receive(PeerId(10), Channel::BlockRequest, node.askBlock2);
+  node.settle(101);
   CHECK(link.blockResponseBytes - before10 == blockBytes);
 
   // Transaction requests cost 32 bytes a hash plus the answer: a pooled transfer asked for over
   // and over is sent until peer 11's allowance is spent.
   const Transaction pooled = transfer(1, 0);
   engine.receive(PeerId(5), Channel::Tx, batch({pooled.raw}));
-  settle(102);
-  REQUIRE(net.nodes[0]->pool->contains(pooled.hash));
+  node.settle(102);
+  REQUIRE(node.net.nodes[0]->pool->contains(pooled.hash));
   const Bytes askTx = batch({Bytes(pooled.hash.data(), pooled.hash.data() + 32)});
   const std::size_t perAnswer = 32 + pooled.raw.size();
   const int framesBefore = link.txFrames;
   for (int i = 0; i < 200; ++i) engine.receive(PeerId(11), Channel::TxRequest, askTx);
-  settle(103);
+  node.settle(103);
   const std::size_t answers = std::size_t(link.txFrames - framesBefore);
   CHECK(answers >= kBurst / perAnswer);
   CHECK(answers < 200);
@@ -682,7 +704,7 @@ TEST_CASE(
     const Hash32 h = keccak256("announced " + std::to_string(i));
     engine.receive(PeerId(12), Channel::TxHashes, batch({Bytes(h.data(), h.data() + 32)}));
   }
-  settle(104);
+  node.settle(104);
   auto askedOf12 = [&] {
     std::lock_guard lock(link.mutex);
     return link.requested[PeerId(12)];
@@ -691,12 +713,30 @@ TEST_CASE(
   std::this_thread::sleep_for(300ms);  // the fetch goes out in one round
   CHECK(askedOf12() >= kBurst / 32);
   CHECK(askedOf12() < 600);
-  {
-    std::lock_guard lock(link.mutex);
-    // Only the markers: unanswered requests and unread announcements are no offence.
-    CHECK(link.punished.size() == 5);
-  }
-  stopAll(net);
+  // Only the markers: unanswered requests and unread announcements are no offence.
+  CHECK(node.punishments() == 5);
+  stopAll(node.net);
+}
+
+TEST_CASE(
+    "bft engine: the serving allowance of all connections together caps what many connections "
+    "can ask for") {
+  constexpr uint64_t kTotal = 8 * 1024;
+  ServingNode node(64u << 20, kTotal);
+  Link& link = *node.link;
+  const std::size_t before = link.blockResponseBytes;
+  const auto start = std::chrono::steady_clock::now();
+  // 20 connections, each far within its own allowance.
+  for (int i = 0; i < 200; ++i)
+    node.engine->receive(PeerId(20 + i % 20), Channel::BlockRequest, node.askBlock2);
+  node.settle(100);
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  const std::size_t served = link.blockResponseBytes - before;
+  CHECK(served >= kTotal);
+  CHECK(served <= kTotal + node.block2Bytes + std::size_t(1024 * seconds) + node.block2Bytes);
+  CHECK(node.punishments() == 1);  // the marker only
+  stopAll(node.net);
 }
 
 TEST_CASE("token bucket: starts full, may be overdrawn, refills at its rate up to its burst") {
