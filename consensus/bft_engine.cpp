@@ -785,10 +785,12 @@ void BftEngine::announceTxs(const std::vector<Hash32>& hashes, PeerId except) {
 
 bool BftEngine::canServe(PeerId peer) {
   const auto now = Clock::now();
-  return serveAllowance_
-             .try_emplace(peer, options_.serveBurstBytes, options_.serveBytesPerSecond, now)
-             .first->second.available(now) &&
-         serveTotal_.available(now);
+  const bool can =
+      serveAllowance_.try_emplace(peer, options_.serveBurstBytes, options_.serveBytesPerSecond, now)
+          .first->second.available(now) &&
+      serveTotal_.available(now);
+  ++(can ? peerRequests_.served : peerRequests_.unserved);
+  return can;
 }
 
 void BftEngine::chargeServe(PeerId peer, uint64_t bytes) {
@@ -1016,6 +1018,8 @@ void BftEngine::refreshSnapshot() {
   s.bestPeerHeight = bestPeerHeight();
   s.syncing = s.bestPeerHeight > chain_.height() + 1;
   s.peerTxs = peerTxs_;
+  s.peerRequests = peerRequests_;
+  s.inboxBytes = inboxBytes();
   std::lock_guard lock(snapshotMutex_);
   snapshot_ = std::move(s);
 }

@@ -159,6 +159,12 @@ struct PeerTxStats {
   uint64_t throttled = 0;  // dropped undecoded: the peer had used up its allowance
 };
 
+// Peers' block and transaction requests and announcements (since the engine started).
+struct PeerRequestStats {
+  uint64_t served = 0;    // answered (requests) or read (announcements)
+  uint64_t unserved = 0;  // dropped: the serving allowance (the peer's or the total) was spent
+};
+
 // An allowance that refills at `perSecond` up to `burst` and may be overdrawn: take() never
 // fails, available() says whether anything is left. Starts full.
 class TokenBucket {
@@ -204,6 +210,8 @@ struct ConsensusSnapshot {
   uint64_t bestPeerHeight = 0;  // highest committed height a peer reported
   bool syncing = false;         // behind a peer by more than one block
   PeerTxStats peerTxs;
+  PeerRequestStats peerRequests;
+  std::size_t inboxBytes = 0;  // peer messages queued and not yet handled
 };
 
 class BftEngine final : public Engine {
@@ -317,11 +325,12 @@ class BftEngine final : public Engine {
   std::unordered_map<PeerId, TokenBucket> refusalAllowance_;     // per connection, in those units
   std::unordered_map<PeerId, TokenBucket> serveAllowance_;       // per connection, in bytes
   TokenBucket serveTotal_;                                       // all connections together
-  // Whether the peer's allowance and the total both have something left; charging takes from
-  // both (may overdraw them).
+  // Whether the peer's allowance and the total both have something left (counted in
+  // peerRequests_); charging takes from both (may overdraw them).
   bool canServe(PeerId peer);
   void chargeServe(PeerId peer, uint64_t bytes);
   PeerTxStats peerTxs_;
+  PeerRequestStats peerRequests_;
   std::atomic<bool> mempoolDirty_{false};
 
   // Engine thread queue.

@@ -836,11 +836,13 @@ void addTnApi(Dispatcher& d, Backend& backend, const TnApiOptions& opt) {
          "The consensus engine's view: the engine (\"dev\" or \"tendermint\"), the height being "
          "decided, its round and step, the lock, the round's proposer, this node's validator "
          "address, the validator set with voting power and proposer priority, the best height "
-         "peers report, and what became of the transactions peers sent.",
+         "peers report, what became of the transactions peers sent and of their requests, and the "
+         "peer messages waiting to be handled.",
          {},
          "{engine, height, round, step, lockedRound, lockedBlock, validRound, proposer, self, "
          "validators: [{address, power, proposerPriority}], totalPower, bestPeerHeight, syncing, "
-         "peers, peerTxs: {received, known, recovered, admitted, refused, throttled}}",
+         "peers, peerTxs: {received, known, recovered, admitted, refused, throttled}, "
+         "peerRequests: {served, unserved}, inboxBytes}",
          [be](const Params&, CallContext&) -> json::value { return be->consensusState(); }});
 }
 

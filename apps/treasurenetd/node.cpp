@@ -194,7 +194,10 @@ Node::Node(const HomePaths& paths, const Genesis& genesis, const NodeConfig& con
                                           {"recovered", s.peerTxs.recovered},
                                           {"admitted", s.peerTxs.admitted},
                                           {"refused", s.peerTxs.refused},
-                                          {"throttled", s.peerTxs.throttled}}}};
+                                          {"throttled", s.peerTxs.throttled}}},
+          {"peerRequests", boost::json::object{{"served", s.peerRequests.served},
+                                               {"unserved", s.peerRequests.unserved}}},
+          {"inboxBytes", s.inboxBytes}};
     });
   } else {
     ChainStore* chain = chain_.get();

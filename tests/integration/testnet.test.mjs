@@ -116,6 +116,14 @@ try {
     // Sent to another validator: gossiped to the proposers through the p2p layer.
     const hashes = [await transfer(3, 1), await transfer(2, 2), await transfer(1, 3)];
     for (const h of hashes) await waitReceipt(nodes[0].url, h, 20000);
+    // Honest peers stay within every allowance: nothing throttled or left unserved.
+    for (let i = 0; i < N; i++) {
+      const s = await rpc(nodes[i].url, 'tn_getConsensusState');
+      assert.equal(s.peerTxs.throttled, 0, `node${i}: ${JSON.stringify(s.peerTxs)}`);
+      assert.equal(s.peerRequests.unserved, 0, `node${i}: ${JSON.stringify(s.peerRequests)}`);
+      assert.ok(s.peerRequests.served > 0, `node${i}: peers' announcements were read`);
+      assert.equal(typeof s.inboxBytes, 'number');
+    }
   });
 
   await c.check('one validator down: the other three go on', async () => {

@@ -735,6 +735,9 @@ TEST_CASE(
   const std::size_t served = link.blockResponseBytes - before;
   CHECK(served >= kTotal);
   CHECK(served <= kTotal + node.block2Bytes + std::size_t(1024 * seconds) + node.block2Bytes);
+  const PeerRequestStats counted = node.engine->snapshot().peerRequests;  // tn_getConsensusState
+  CHECK(counted.served == served / node.block2Bytes);
+  CHECK(counted.served + counted.unserved == 200);
   CHECK(node.punishments() == 1);  // the marker only
   stopAll(node.net);
 }
