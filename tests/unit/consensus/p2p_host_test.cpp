@@ -8,7 +8,6 @@
 #include <atomic>
 #include <boost/asio.hpp>
 #include <chrono>
-#include <filesystem>
 #include <limits>
 #include <map>
 #include <mutex>
