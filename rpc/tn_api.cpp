@@ -837,12 +837,14 @@ void addTnApi(Dispatcher& d, Backend& backend, const TnApiOptions& opt) {
          "decided, its round and step, the lock, the round's proposer, this node's validator "
          "address, the validator set with voting power and proposer priority, the best height "
          "peers report, what became of the transactions peers sent and of their requests, and the "
-         "peer messages waiting to be handled.",
+         "peer messages waiting to be handled, and the p2p host's counters.",
          {},
          "{engine, height, round, step, lockedRound, lockedBlock, validRound, proposer, self, "
          "validators: [{address, power, proposerPriority}], totalPower, bestPeerHeight, syncing, "
          "peers, peerTxs: {received, known, recovered, admitted, refused, throttled}, "
-         "peerRequests: {served, unserved}, inboxBytes}",
+         "peerRequests: {served, unserved}, inboxBytes, p2p: {framesIn, framesOut, "
+         "gossipDuplicates, handshakeFailures, bansIssued, refusedBanned, readsPaused, "
+         "sendQueueBytes, queueFullCloses, queueBudgetCloses, pexRequestsIgnored}}",
          [be](const Params&, CallContext&) -> json::value { return be->consensusState(); }});
 }
 

@@ -17,6 +17,25 @@ namespace tn {
 
 namespace json = boost::json;
 
+namespace {
+
+// What the p2p host counted since start, for operators (tn_getConsensusState.p2p).
+json::object p2pStats(const net::HostStats& s) {
+  return json::object{{"framesIn", s.framesIn},
+                      {"framesOut", s.framesOut},
+                      {"gossipDuplicates", s.gossipDuplicates},
+                      {"handshakeFailures", s.handshakeFailures},
+                      {"bansIssued", s.bansIssued},
+                      {"refusedBanned", s.refusedBanned},
+                      {"readsPaused", s.readsPaused},
+                      {"sendQueueBytes", s.sendQueueBytes},
+                      {"queueFullCloses", s.queueFullCloses},
+                      {"queueBudgetCloses", s.queueBudgetCloses},
+                      {"pexRequestsIgnored", s.pexRequestsIgnored}};
+}
+
+}  // namespace
+
 NodeConfig NodeConfig::load(const std::filesystem::path& file) {
   NodeConfig c;
   std::ifstream in(file);
@@ -197,7 +216,8 @@ Node::Node(const HomePaths& paths, const Genesis& genesis, const NodeConfig& con
                                           {"throttled", s.peerTxs.throttled}}},
           {"peerRequests", boost::json::object{{"served", s.peerRequests.served},
                                                {"unserved", s.peerRequests.unserved}}},
-          {"inboxBytes", s.inboxBytes}};
+          {"inboxBytes", s.inboxBytes},
+          {"p2p", p2pStats(networked->host().stats())}};
     });
   } else {
     ChainStore* chain = chain_.get();

@@ -94,6 +94,8 @@ struct Host::Impl {
   std::map<Bytes, Clock::time_point> banSnapshot;
   HostStats stats;
   std::atomic<uint16_t> boundPort{0};
+  std::atomic<std::size_t> totalQueued{
+      0};  // all connections' queuedBytes; written on the io thread
 
   explicit Impl(HostConfig c) : config(std::move(c)), seen(config.seenCapacity) {}
 
@@ -113,6 +115,7 @@ struct Host::Impl {
   void onEstablished(const std::shared_ptr<Connection>& c);
   void onClosed(Connection& c);
   void onFrame(Connection& c, Kind kind, Bytes&& payload);
+  bool makeRoom(const Connection& c, std::size_t bytes);
   void ban(const Bytes& id, const std::string& reason);
   bool banned(const Bytes& id) const {
     auto it = bans.find(id);
@@ -151,6 +154,7 @@ struct Connection : std::enable_shared_from_this<Connection> {
   asio::steady_timer handshakeTimer;
   asio::steady_timer readPause;  // while the read gate is closed
   Clock::time_point lastIn = Clock::now(), lastOut = Clock::now();
+  std::optional<Clock::time_point> lastPexAnswer;
 
   Connection(Host::Impl& h, tcp::socket s, PeerId i, bool out)
       : host(h), socket(std::move(s)), id(i), outbound(out), handshakeTimer(h.io), readPause(h.io) {
@@ -314,8 +318,13 @@ struct Connection : std::enable_shared_from_this<Connection> {
 
   void send(std::shared_ptr<const Bytes> f) {
     if (state == State::Closed) return;
-    if (queuedBytes + f->size() > host.config.maxQueuedBytes) return close("send queue full");
+    if (queuedBytes + f->size() > host.config.maxQueuedBytes) {
+      host.count([](HostStats& s) { ++s.queueFullCloses; });
+      return close("send queue full");
+    }
+    if (!host.makeRoom(*this, f->size())) return;  // this connection was closed for it
     queuedBytes += f->size();
+    host.totalQueued += f->size();
     queue.push_back(std::move(f));
     lastOut = Clock::now();
     if (!writing) writeNext();
@@ -340,8 +349,10 @@ struct Connection : std::enable_shared_from_this<Connection> {
     auto self = shared_from_this();
     asio::async_write(socket, buffers,
                       [self, frames, bytes](boost::system::error_code ec, std::size_t) {
-                        if (ec) return self->close(ec.message());
+                        // After close() the queue is already released.
+                        if (ec || self->state == State::Closed) return self->close(ec.message());
                         self->queuedBytes -= bytes;
+                        self->host.totalQueued -= bytes;
                         for (std::size_t i = 0; i < frames; ++i) self->queue.pop_front();
                         self->host.count([frames](HostStats& s) { s.framesOut += frames; });
                         self->writeNext();
@@ -357,6 +368,9 @@ struct Connection : std::enable_shared_from_this<Connection> {
     socket.close(ec);
     handshakeTimer.cancel();
     readPause.cancel();
+    host.totalQueued -= queuedBytes;
+    queuedBytes = 0;
+    queue.clear();
     if (wasEstablished || host.config.verbose)
       host.log("peer " + std::to_string(id) + " (" + remoteEndpoint + ") disconnected: " + reason);
     host.onClosed(*this);
@@ -583,6 +597,12 @@ void Host::Impl::onFrame(Connection& c, Kind kind, Bytes&& payload) {
       return;
     case Kind::PexRequest: {
       if (!config.pex) return;
+      auto now = Clock::now();
+      if (c.lastPexAnswer && now - *c.lastPexAnswer < config.pexAnswerInterval) {
+        count([](HostStats& s) { ++s.pexRequestsIgnored; });
+        return;
+      }
+      c.lastPexAnswer = now;
       std::vector<PeerAddress> addrs;
       for (const auto& [id, other] : conns) {
         if (other.get() == &c || !other->established()) continue;
@@ -620,6 +640,27 @@ void Host::Impl::onFrame(Connection& c, Kind kind, Bytes&& payload) {
     return;
   }
   if (onMessage) onMessage(c.id, bft::Channel(uint8_t(kind)), std::move(payload));
+}
+
+// Before `c` queues `bytes` more: while all queues together would pass the host's budget, close
+// the connection with the largest queue, the peer reading slowest. A persistent peer is not
+// spared: sparing it would close every other peer in turn when it is the one stuck, and it is
+// redialled anyway. Returns false if `c` itself was closed.
+bool Host::Impl::makeRoom(const Connection& c, std::size_t bytes) {
+  while (totalQueued.load() + bytes > config.maxTotalQueuedBytes) {
+    std::shared_ptr<Connection> victim;
+    for (const auto& [id, other] : conns)
+      if (other->queuedBytes > 0 && (!victim || other->queuedBytes > victim->queuedBytes))
+        victim = other;
+    if (!victim) return true;  // nothing queued: one frame larger than the budget goes out alone
+    count([](HostStats& s) { ++s.queueBudgetCloses; });
+    bool self = victim.get() == &c;
+    victim->close(
+        "send queues over the host's budget of " + std::to_string(config.maxTotalQueuedBytes) +
+        " bytes; this one was the largest (" + std::to_string(victim->queuedBytes) + " bytes)");
+    if (self) return false;
+  }
+  return true;
 }
 
 void Host::Impl::ban(const Bytes& id, const std::string& reason) {
@@ -745,7 +786,9 @@ std::size_t Host::peerCount() const {
 
 HostStats Host::stats() const {
   std::lock_guard lock(impl_->snapshotMutex);
-  return impl_->stats;
+  HostStats s = impl_->stats;
+  s.sendQueueBytes = impl_->totalQueued.load();
+  return s;
 }
 
 bool Host::isBanned(BytesView nodeId) const {

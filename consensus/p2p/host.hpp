@@ -36,6 +36,12 @@ struct HostConfig {
   std::chrono::milliseconds pexInterval{30'000};
   std::size_t seenCapacity = 200'000;             // gossip hashes remembered
   std::size_t maxQueuedBytes = 64u << 20;         // per peer; a slower peer is dropped
+  // All peers' send queues together. Past it the connection with the largest queue is closed,
+  // so that 50 peers that do not read cannot make the node hold 50 times maxQueuedBytes.
+  std::size_t maxTotalQueuedBytes = 256u << 20;
+  // A peer's PexRequests are answered at most this often; the rest are ignored. An answer can be
+  // a few KiB for a 5-byte request, so unthrottled requests would amplify into queued bytes.
+  std::chrono::milliseconds pexAnswerInterval{1'000};
   std::size_t maxAddressBook = 1000;
   bool verbose = true;  // connection events and bans on stderr
 };
@@ -56,6 +62,10 @@ struct HostStats {
   uint64_t bansIssued = 0;
   uint64_t refusedBanned = 0;  // handshakes refused because the node id is banned
   uint64_t readsPaused = 0;    // reads from a peer put off because the read gate was closed
+  uint64_t sendQueueBytes = 0;      // queued for all peers now (a snapshot)
+  uint64_t queueFullCloses = 0;     // peers closed because their queue passed maxQueuedBytes
+  uint64_t queueBudgetCloses = 0;   // closed because all queues together passed maxTotalQueuedBytes
+  uint64_t pexRequestsIgnored = 0;  // PexRequests within pexAnswerInterval of the last answer
 };
 
 struct Connection;  // one TCP connection (host.cpp)

@@ -123,6 +123,12 @@ try {
       assert.equal(s.peerRequests.unserved, 0, `node${i}: ${JSON.stringify(s.peerRequests)}`);
       assert.ok(s.peerRequests.served > 0, `node${i}: peers' announcements were read`);
       assert.equal(typeof s.inboxBytes, 'number');
+      // Nor does the p2p host drop an honest peer for its queue or ignore its address requests.
+      const p2p = JSON.stringify(s.p2p);
+      assert.equal(s.p2p.queueFullCloses, 0, `node${i}: ${p2p}`);
+      assert.equal(s.p2p.queueBudgetCloses, 0, `node${i}: ${p2p}`);
+      assert.equal(s.p2p.pexRequestsIgnored, 0, `node${i}: ${p2p}`);
+      assert.ok(s.p2p.framesIn > 0 && s.p2p.framesOut > 0, `node${i}: ${p2p}`);
     }
   });
 

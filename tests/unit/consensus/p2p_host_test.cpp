@@ -446,6 +446,82 @@ TEST_CASE("p2p read gate: while it is closed nothing more is read; opened, every
   CHECK(b.peerCount() == 1);
 }
 
+// Peers whose I/O thread is stuck in the message handler: they stop reading, so what is sent to
+// them piles up in the sender's queue. Destroyed before the hosts (declare it after them), it
+// lets the handlers return so the hosts' threads can be joined.
+struct StuckReaders {
+  std::atomic<bool> released{false};
+  void stick(Host& host) {
+    host.setMessageHandler([this](PeerId, bft::Channel, Bytes) {
+      while (!released) std::this_thread::sleep_for(1ms);
+    });
+  }
+  ~StuckReaders() { released = true; }
+};
+
+TEST_CASE("p2p send queues: past the host's budget the largest queue is closed, readers keep all") {
+  constexpr std::size_t kFrames = 100, kFrameBytes = 256 * 1024, kBudget = 12u << 20;
+  auto ac = fastConfig(61);
+  ac.maxTotalQueuedBytes = kBudget;  // below maxQueuedBytes (64 MiB): only the budget can close
+  Host a(ac);
+  a.start();
+  Host stuck1(dialing(a, 62)), stuck2(dialing(a, 63)), reader(dialing(a, 64));
+  Receiver received;
+  attach(reader, received, false);
+  StuckReaders stuck;
+  stuck.stick(stuck1);
+  stuck.stick(stuck2);
+  for (Host* h : {&stuck1, &stuck2, &reader}) h->start();
+  REQUIRE(waitUntil([&] { return a.peerCount() == 3; }));
+
+  std::size_t peakQueued = 0;
+  for (std::size_t i = 0; i < kFrames; ++i) {
+    Bytes payload(kFrameBytes, uint8_t(i));  // transaction batches: the host never drops repeats
+    a.broadcast(bft::Channel::Tx, std::move(payload), std::nullopt);
+    peakQueued = std::max<std::size_t>(peakQueued, a.stats().sendQueueBytes);
+    std::this_thread::sleep_for(2ms);
+  }
+  // The stuck peers' queues grow together until the budget closes one, then the other.
+  REQUIRE(waitUntil([&] { return a.stats().queueBudgetCloses == 2; }));
+  REQUIRE(waitUntil([&] {
+    std::lock_guard lock(received.mutex);
+    return received.deliveries.size() == kFrames;
+  }));
+  HostStats s = a.stats();
+  CHECK(s.queueFullCloses == 0);
+  CHECK(peakQueued > kBudget / 4);  // the queues did fill (beyond what the kernel buffers took)
+  CHECK(peakQueued <= kBudget);
+  CHECK(s.sendQueueBytes <= kBudget);
+  {
+    std::lock_guard lock(received.mutex);
+    for (const auto& [payload, count] : received.deliveries) CHECK(count == 1);
+  }
+  bool readerConnected = false;
+  for (const auto& p : a.peers()) readerConnected |= p.nodeId == reader.nodeId();
+  CHECK(readerConnected);
+  CHECK(!a.isBanned(stuck1.nodeId()));  // slow is no offence
+  CHECK(!a.isBanned(stuck2.nodeId()));
+}
+
+TEST_CASE("p2p peer exchange: requests beyond one per interval are ignored, not answered") {
+  auto ac = fastConfig(71);
+  ac.pexAnswerInterval = 60s;
+  Host a(ac);
+  a.start();
+  Host b(dialing(a, 72));  // asks once when connected (outbound, pex on)
+  b.start();
+  REQUIRE(waitUntil([&] { return a.peerCount() == 1 && b.peerCount() == 1; }));
+  REQUIRE(waitUntil([&] { return b.stats().framesIn >= 3; }));  // Hello, Auth, the one answer
+  std::this_thread::sleep_for(50ms);
+  const uint64_t framesOutBefore = a.stats().framesOut;
+  const PeerId toA = b.peers()[0].id;
+  for (int i = 0; i < 50; ++i) b.sendFrameForTest(toA, frame(Kind::PexRequest, {}));
+  REQUIRE(waitUntil([&] { return a.stats().pexRequestsIgnored == 50; }));
+  std::this_thread::sleep_for(100ms);
+  CHECK(a.stats().framesOut == framesOutBefore);  // no answer queued for any of them
+  CHECK(a.peerCount() == 1);                      // and no offence either
+}
+
 TEST_CASE("p2p I/O thread: a handler that throws is reported on stderr, and the host keeps going") {
   test::StderrCapture capture;  // outlives the hosts' threads
   auto bc = fastConfig(42);
