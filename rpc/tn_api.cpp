@@ -844,7 +844,8 @@ void addTnApi(Dispatcher& d, Backend& backend, const TnApiOptions& opt) {
          "peers, peerTxs: {received, known, recovered, admitted, refused, throttled}, "
          "peerRequests: {served, unserved}, inboxBytes, p2p: {framesIn, framesOut, "
          "gossipDuplicates, handshakeFailures, bansIssued, refusedBanned, readsPaused, "
-         "sendQueueBytes, queueFullCloses, queueBudgetCloses, pexRequestsIgnored}}",
+         "sendQueueBytes, queueFullCloses, queueBudgetCloses, pexRequestsIgnored, readBufferBytes, "
+         "readBudgetCloses}}",
          [be](const Params&, CallContext&) -> json::value { return be->consensusState(); }});
 }
 

@@ -31,7 +31,9 @@ json::object p2pStats(const net::HostStats& s) {
                       {"sendQueueBytes", s.sendQueueBytes},
                       {"queueFullCloses", s.queueFullCloses},
                       {"queueBudgetCloses", s.queueBudgetCloses},
-                      {"pexRequestsIgnored", s.pexRequestsIgnored}};
+                      {"pexRequestsIgnored", s.pexRequestsIgnored},
+                      {"readBufferBytes", s.readBufferBytes},
+                      {"readBudgetCloses", s.readBudgetCloses}};
 }
 
 }  // namespace

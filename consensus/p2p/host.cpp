@@ -94,8 +94,9 @@ struct Host::Impl {
   std::map<Bytes, Clock::time_point> banSnapshot;
   HostStats stats;
   std::atomic<uint16_t> boundPort{0};
-  std::atomic<std::size_t> totalQueued{
-      0};  // all connections' queuedBytes; written on the io thread
+  // All connections' queuedBytes and inGrowth, written on the io thread (read by stats()).
+  std::atomic<std::size_t> totalQueued{0};
+  std::atomic<std::size_t> totalReadGrowth{0};
 
   explicit Impl(HostConfig c) : config(std::move(c)), seen(config.seenCapacity) {}
 
@@ -116,6 +117,7 @@ struct Host::Impl {
   void onClosed(Connection& c);
   void onFrame(Connection& c, Kind kind, Bytes&& payload);
   bool makeRoom(const Connection& c, std::size_t bytes);
+  bool makeReadRoom(const Connection& c, std::size_t bytes);
   void ban(const Bytes& id, const std::string& reason);
   bool banned(const Bytes& id) const {
     auto it = bans.find(id);
@@ -141,10 +143,12 @@ struct Connection : std::enable_shared_from_this<Connection> {
   Hash32 challenge = secureRandomHash();  // handshake challenges must be unpredictable
   Hello remote;  // valid from AwaitAuth on
   std::string remoteEndpoint;
-  static constexpr std::size_t kReadChunk = 64 * 1024;
-  Bytes in = Bytes(kReadChunk);  // received bytes; [inStart, inEnd) not parsed yet
+  static constexpr std::size_t kReadChunk = 64 * 1024;  // room for at least this much per read
+  static constexpr std::size_t kOwnBuffer = 2 * kReadChunk;
+  Bytes in = Bytes(kOwnBuffer);  // received bytes; [inStart, inEnd) not parsed yet
   std::size_t inStart = 0, inEnd = 0;
   std::size_t inNeeded = 0;  // the size of a frame being received that does not fit yet
+  std::size_t inGrowth = 0;  // in.size() beyond kOwnBuffer, counted in the host's totalReadGrowth
   Bytes body;
   std::deque<std::shared_ptr<const Bytes>> queue;
   std::size_t queuedBytes = 0;
@@ -200,10 +204,21 @@ struct Connection : std::enable_shared_from_this<Connection> {
       inEnd -= inStart;
       inStart = 0;
     }
-    if (inEnd == 0 && in.size() > kReadChunk)
-      Bytes(kReadChunk).swap(in);  // release a big frame's buffer
-    std::size_t want = std::max(inEnd + kReadChunk, inNeeded);
-    if (in.size() < want) in.resize(want);
+    if (in.size() > kOwnBuffer && inNeeded <= kOwnBuffer && inEnd + kReadChunk <= kOwnBuffer) {
+      Bytes own(kOwnBuffer);  // a big frame is done: release its buffer
+      std::memcpy(own.data(), in.data(), inEnd);
+      in.swap(own);
+      setGrowth(0);
+    }
+    // A frame bigger than the buffer grows it as its bytes arrive, doubling up to the frame's
+    // size, not at once when its header announces it: a peer that announces 16 MiB and sends
+    // little holds little, and what it holds counts against the host's budget.
+    if (in.size() - inEnd < kReadChunk) {
+      std::size_t want = std::max(inEnd + kReadChunk, std::min(inNeeded, 2 * in.size()));
+      if (!host.makeReadRoom(*this, want - in.size())) return;  // this connection was closed
+      in.resize(want);
+      setGrowth(want - kOwnBuffer);
+    }
     auto self = shared_from_this();
     socket.async_read_some(
         asio::buffer(in.data() + inEnd, in.size() - inEnd),
@@ -212,6 +227,12 @@ struct Connection : std::enable_shared_from_this<Connection> {
           self->inEnd += n;
           self->parseFrames();
         });
+  }
+
+  void setGrowth(std::size_t growth) {
+    host.totalReadGrowth += growth;
+    host.totalReadGrowth -= inGrowth;
+    inGrowth = growth;
   }
 
   void parseFrames() {
@@ -371,6 +392,7 @@ struct Connection : std::enable_shared_from_this<Connection> {
     host.totalQueued -= queuedBytes;
     queuedBytes = 0;
     queue.clear();
+    setGrowth(0);  // the buffer itself goes with the connection, after its handlers ran
     if (wasEstablished || host.config.verbose)
       host.log("peer " + std::to_string(id) + " (" + remoteEndpoint + ") disconnected: " + reason);
     host.onClosed(*this);
@@ -663,6 +685,26 @@ bool Host::Impl::makeRoom(const Connection& c, std::size_t bytes) {
   return true;
 }
 
+// The same for receive buffers: while they would pass the host's budget, close the connection
+// whose buffer has grown most (a frame stalled half-sent, most often). Returns false if `c`
+// itself was closed.
+bool Host::Impl::makeReadRoom(const Connection& c, std::size_t bytes) {
+  while (totalReadGrowth.load() + bytes > config.maxTotalReadBufferBytes) {
+    std::shared_ptr<Connection> victim;
+    for (const auto& [id, other] : conns)
+      if (other->inGrowth > 0 && (!victim || other->inGrowth > victim->inGrowth)) victim = other;
+    if (!victim) return true;  // nothing else grown: one frame larger than the budget is read
+    count([](HostStats& s) { ++s.readBudgetCloses; });
+    bool self = victim.get() == &c;
+    victim->close("receive buffers over the host's budget of " +
+                  std::to_string(config.maxTotalReadBufferBytes) +
+                  " bytes; this one was the largest (" + std::to_string(victim->inGrowth) +
+                  " bytes)");
+    if (self) return false;
+  }
+  return true;
+}
+
 void Host::Impl::ban(const Bytes& id, const std::string& reason) {
   if (id.empty()) return;
   auto until = Clock::now() + config.banDuration;
@@ -788,6 +830,7 @@ HostStats Host::stats() const {
   std::lock_guard lock(impl_->snapshotMutex);
   HostStats s = impl_->stats;
   s.sendQueueBytes = impl_->totalQueued.load();
+  s.readBufferBytes = impl_->totalReadGrowth.load();
   return s;
 }
 

@@ -39,6 +39,10 @@ struct HostConfig {
   // All peers' send queues together. Past it the connection with the largest queue is closed,
   // so that 50 peers that do not read cannot make the node hold 50 times maxQueuedBytes.
   std::size_t maxTotalQueuedBytes = 256u << 20;
+  // Receive buffers beyond each connection's own 128 KiB, for all peers together: a frame larger
+  // than that (up to 16 MiB for a block) grows its buffer as its bytes arrive. Past it the
+  // connection with the largest buffer, typically a frame stalled half-sent, is closed.
+  std::size_t maxTotalReadBufferBytes = 128u << 20;
   // A peer's PexRequests are answered at most this often; the rest are ignored. An answer can be
   // a few KiB for a 5-byte request, so unthrottled requests would amplify into queued bytes.
   std::chrono::milliseconds pexAnswerInterval{1'000};
@@ -66,6 +70,8 @@ struct HostStats {
   uint64_t queueFullCloses = 0;     // peers closed because their queue passed maxQueuedBytes
   uint64_t queueBudgetCloses = 0;   // closed because all queues together passed maxTotalQueuedBytes
   uint64_t pexRequestsIgnored = 0;  // PexRequests within pexAnswerInterval of the last answer
+  uint64_t readBufferBytes = 0;     // receive buffers beyond the connections' own, now (a snapshot)
+  uint64_t readBudgetCloses = 0;  // closed: largest buffer when all passed maxTotalReadBufferBytes
 };
 
 struct Connection;  // one TCP connection (host.cpp)

@@ -460,7 +460,8 @@ struct StuckReaders {
 };
 
 TEST_CASE("p2p send queues: past the host's budget the largest queue is closed, readers keep all") {
-  constexpr std::size_t kFrames = 100, kFrameBytes = 256 * 1024, kBudget = 12u << 20;
+  // 50 MiB to each peer: far beyond what the kernel's socket buffers take before queues grow.
+  constexpr std::size_t kFrames = 200, kFrameBytes = 256 * 1024, kBudget = 12u << 20;
   auto ac = fastConfig(61);
   ac.maxTotalQueuedBytes = kBudget;  // below maxQueuedBytes (64 MiB): only the budget can close
   Host a(ac);
@@ -482,11 +483,17 @@ TEST_CASE("p2p send queues: past the host's budget the largest queue is closed, 
     std::this_thread::sleep_for(2ms);
   }
   // The stuck peers' queues grow together until the budget closes one, then the other.
-  REQUIRE(waitUntil([&] { return a.stats().queueBudgetCloses == 2; }));
-  REQUIRE(waitUntil([&] {
-    std::lock_guard lock(received.mutex);
-    return received.deliveries.size() == kFrames;
-  }));
+  bool bothClosed = waitUntil([&] { return a.stats().queueBudgetCloses == 2; }, 15s);
+  const HostStats atEnd = a.stats();
+  INFO("budget closes ", atEnd.queueBudgetCloses, ", full closes ", atEnd.queueFullCloses,
+       ", peak queued ", peakQueued);
+  REQUIRE(bothClosed);
+  REQUIRE(waitUntil(
+      [&] {
+        std::lock_guard lock(received.mutex);
+        return received.deliveries.size() == kFrames;
+      },
+      15s));
   HostStats s = a.stats();
   CHECK(s.queueFullCloses == 0);
   CHECK(peakQueued > kBudget / 4);  // the queues did fill (beyond what the kernel buffers took)
@@ -501,6 +508,63 @@ TEST_CASE("p2p send queues: past the host's budget the largest queue is closed, 
   CHECK(readerConnected);
   CHECK(!a.isBanned(stuck1.nodeId()));  // slow is no offence
   CHECK(!a.isBanned(stuck2.nodeId()));
+}
+
+// The header of a `kind` frame announcing `length` bytes, followed by only `sent` of them.
+Bytes partialFrame(Kind kind, std::size_t length, std::size_t sent) {
+  Bytes f = frame(kind, Bytes(length, 0x5a));
+  f.resize(kFrameHeaderBytes + sent);
+  return f;
+}
+
+TEST_CASE("p2p receive buffers: grow as bytes arrive, bounded for all peers together") {
+  constexpr std::size_t kBudget = 8u << 20, kMiB = 1u << 20;
+  auto ac = fastConfig(81);
+  ac.maxTotalReadBufferBytes = kBudget;
+  Host a(ac);
+  Receiver received;
+  attach(a, received, false);
+  a.start();
+  Host stalling1(dialing(a, 82)), stalling2(dialing(a, 83)), honest(dialing(a, 84));
+  for (Host* h : {&stalling1, &stalling2, &honest}) h->start();
+  REQUIRE(waitUntil([&] { return a.peerCount() == 3; }));
+  auto toA = [](Host& h) { return h.peers()[0].id; };
+
+  // Announced 12 MiB, sent 64 KiB: the buffer holds what arrived, not what was announced.
+  stalling1.sendFrameForTest(toA(stalling1), partialFrame(Kind::Proposal, 12 * kMiB, 64 * 1024));
+  REQUIRE(waitUntil([&] { return a.stats().readBufferBytes > 0; }));
+  std::this_thread::sleep_for(100ms);
+  CHECK(a.stats().readBufferBytes <= 256 * 1024);
+
+  // Two frames stalled 5 MiB in: the second one's growth passes the budget, and the larger
+  // buffer's connection is closed.
+  stalling1.sendFrameForTest(toA(stalling1), Bytes(5 * kMiB - 64 * 1024, 0x5a));
+  stalling2.sendFrameForTest(toA(stalling2), partialFrame(Kind::Proposal, 12 * kMiB, 5 * kMiB));
+  std::size_t peak = 0;
+  auto sampleUntil = [&](auto done) {
+    return waitUntil([&] {
+      peak = std::max<std::size_t>(peak, a.stats().readBufferBytes);
+      return done();
+    });
+  };
+  REQUIRE(sampleUntil([&] { return a.stats().readBudgetCloses == 1; }));
+  // The survivor's buffer grows to hold its 5 MiB (doubling: 8 MiB less the connection's own).
+  REQUIRE(sampleUntil([&] { return a.stats().readBufferBytes == 8 * kMiB - 128 * 1024; }));
+
+  // A whole 3 MiB block from an honest peer: its buffer needs room, the stalled frame's
+  // connection is closed for it, and the block arrives.
+  Bytes block(3 * kMiB, 0x11);
+  honest.broadcast(bft::Channel::Proposal, block, std::nullopt);
+  REQUIRE(sampleUntil([&] { return received.count(block) == 1; }));
+  CHECK(a.stats().readBudgetCloses == 2);
+  CHECK(peak <= kBudget);
+  bool honestConnected = false;  // (the stalling nodes redial: they are no offenders)
+  for (const auto& p : a.peers()) honestConnected |= p.nodeId == honest.nodeId();
+  CHECK(honestConnected);
+  // The honest peer's frame is done: its buffer is released at the next read.
+  honest.broadcast(bft::Channel::Vote, Bytes(100, 0x22), std::nullopt);
+  CHECK(sampleUntil([&] { return a.stats().readBufferBytes == 0; }));
+  CHECK(!a.isBanned(stalling1.nodeId()));  // a slow sender is no offence
 }
 
 TEST_CASE("p2p peer exchange: requests beyond one per interval are ignored, not answered") {
