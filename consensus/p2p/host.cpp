@@ -370,7 +370,7 @@ struct Connection : std::enable_shared_from_this<Connection> {
     auto self = shared_from_this();
     asio::async_write(socket, buffers,
                       [self, frames, bytes](boost::system::error_code ec, std::size_t) {
-                        // After close() the queue is already released.
+                        // After close() the queue is no longer counted.
                         if (ec || self->state == State::Closed) return self->close(ec.message());
                         self->queuedBytes -= bytes;
                         self->host.totalQueued -= bytes;
@@ -389,10 +389,11 @@ struct Connection : std::enable_shared_from_this<Connection> {
     socket.close(ec);
     handshakeTimer.cancel();
     readPause.cancel();
+    // Released from the budgets now; the frames and the buffer themselves go with the
+    // connection, once its cancelled handlers have run (a write in flight still points at them).
     host.totalQueued -= queuedBytes;
     queuedBytes = 0;
-    queue.clear();
-    setGrowth(0);  // the buffer itself goes with the connection, after its handlers ran
+    setGrowth(0);
     if (wasEstablished || host.config.verbose)
       host.log("peer " + std::to_string(id) + " (" + remoteEndpoint + ") disconnected: " + reason);
     host.onClosed(*this);
