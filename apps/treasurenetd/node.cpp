@@ -33,7 +33,8 @@ json::object p2pStats(const net::HostStats& s) {
                       {"queueBudgetCloses", s.queueBudgetCloses},
                       {"pexRequestsIgnored", s.pexRequestsIgnored},
                       {"readBufferBytes", s.readBufferBytes},
-                      {"readBudgetCloses", s.readBudgetCloses}};
+                      {"readBudgetCloses", s.readBudgetCloses},
+                      {"readsThrottled", s.readsThrottled}};
 }
 
 }  // namespace

@@ -43,6 +43,14 @@ struct HostConfig {
   // than that (up to 16 MiB for a block) grows its buffer as its bytes arrive. Past it the
   // connection with the largest buffer, typically a frame stalled half-sent, is closed.
   std::size_t maxTotalReadBufferBytes = 128u << 20;
+  // Per connection, what a peer's frames may cost to read: their bytes plus 256 per frame (so
+  // that a flood of tiny frames, pings say, counts for its per-frame work), up to
+  // recvBurstBytes at once and recvBytesPerSecond more each second. Past it the host reads
+  // nothing more from that peer until the allowance has refilled; TCP holds the rest back in the
+  // peer's send queue. Not an offence. Honest peers stay far below: block sync is served at
+  // 8 MiB/s per connection. 0 per second disables it.
+  std::size_t recvBurstBytes = 32u << 20;
+  std::size_t recvBytesPerSecond = 16u << 20;
   // A peer's PexRequests are answered at most this often; the rest are ignored. An answer can be
   // a few KiB for a 5-byte request, so unthrottled requests would amplify into queued bytes.
   std::chrono::milliseconds pexAnswerInterval{1'000};
@@ -64,14 +72,15 @@ struct HostStats {
   uint64_t gossipDuplicates = 0;  // gossip frames dropped by the seen-set
   uint64_t handshakeFailures = 0;
   uint64_t bansIssued = 0;
-  uint64_t refusedBanned = 0;  // handshakes refused because the node id is banned
-  uint64_t readsPaused = 0;    // reads from a peer put off because the read gate was closed
+  uint64_t refusedBanned = 0;       // handshakes refused because the node id is banned
+  uint64_t readsPaused = 0;         // reads put off because the read gate was closed
   uint64_t sendQueueBytes = 0;      // queued for all peers now (a snapshot)
   uint64_t queueFullCloses = 0;     // peers closed because their queue passed maxQueuedBytes
-  uint64_t queueBudgetCloses = 0;   // closed because all queues together passed maxTotalQueuedBytes
+  uint64_t queueBudgetCloses = 0;   // closed: largest queue when all passed maxTotalQueuedBytes
   uint64_t pexRequestsIgnored = 0;  // PexRequests within pexAnswerInterval of the last answer
-  uint64_t readBufferBytes = 0;     // receive buffers beyond the connections' own, now (a snapshot)
+  uint64_t readBufferBytes = 0;     // receive buffers beyond the connections' own (a snapshot)
   uint64_t readBudgetCloses = 0;  // closed: largest buffer when all passed maxTotalReadBufferBytes
+  uint64_t readsThrottled = 0;    // reads put off: a peer had used up its receive allowance
 };
 
 struct Connection;  // one TCP connection (host.cpp)

@@ -129,6 +129,7 @@ try {
       assert.equal(s.p2p.queueBudgetCloses, 0, `node${i}: ${p2p}`);
       assert.equal(s.p2p.pexRequestsIgnored, 0, `node${i}: ${p2p}`);
       assert.equal(s.p2p.readBudgetCloses, 0, `node${i}: ${p2p}`);
+      assert.equal(s.p2p.readsThrottled, 0, `node${i}: ${p2p}`);
       assert.ok(s.p2p.framesIn > 0 && s.p2p.framesOut > 0, `node${i}: ${p2p}`);
     }
   });

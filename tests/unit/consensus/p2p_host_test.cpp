@@ -567,6 +567,45 @@ TEST_CASE("p2p receive buffers: grow as bytes arrive, bounded for all peers toge
   CHECK(!a.isBanned(stalling1.nodeId()));  // a slow sender is no offence
 }
 
+TEST_CASE("p2p receive allowance: a flood of pings is read at the allowed rate, and all of it") {
+  constexpr std::size_t kPings = 10'000, kBurst = 64 * 1024, kRate = 1u << 20;
+  constexpr double kCostPerPing = kFrameHeaderBytes + 256;
+  auto ac = fastConfig(91);
+  ac.recvBurstBytes = kBurst;
+  ac.recvBytesPerSecond = kRate;
+  Host a(ac);
+  a.start();
+  Host b(dialing(a, 92));
+  b.start();
+  REQUIRE(waitUntil([&] { return a.peerCount() == 1 && b.peerCount() == 1; }));
+  std::this_thread::sleep_for(100ms);  // the handshake and the first PexRequest are in
+  const uint64_t before = a.stats().framesIn;
+
+  Bytes flood;
+  for (std::size_t i = 0; i < kPings; ++i) append(flood, frame(Kind::Ping, {}));
+  const auto start = std::chrono::steady_clock::now();
+  b.sendFrameForTest(b.peers()[0].id, std::move(flood));
+  // At any moment a has read no more than the allowance let it (plus the frame that spent it).
+  bool withinAllowance = true;
+  const bool all = waitUntil(
+      [&] {
+        uint64_t read = a.stats().framesIn - before;
+        double seconds =
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+        if (double(read) > (kBurst + kRate * seconds) / kCostPerPing + 1) withinAllowance = false;
+        return read == kPings;
+      },
+      15s);
+  const double took =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  REQUIRE(all);
+  CHECK(withinAllowance);
+  CHECK(took >= (kPings * kCostPerPing - kBurst) / kRate * 0.9);  // ~2.4 s, not at once
+  CHECK(a.stats().readsThrottled > 0);
+  CHECK(a.peerCount() == 1);  // a fast sender is no offence
+  CHECK(!a.isBanned(b.nodeId()));
+}
+
 TEST_CASE("p2p peer exchange: requests beyond one per interval are ignored, not answered") {
   auto ac = fastConfig(71);
   ac.pexAnswerInterval = 60s;
