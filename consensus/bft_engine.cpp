@@ -722,8 +722,11 @@ bool TokenBucket::available(Clock::time_point now) {
   } else if (now > refilledAt_) {
     using std::chrono::nanoseconds;
     // Whole tokens earned; the clock advances by exactly their time, keeping the remainder.
-    const uint64_t elapsed = static_cast<uint64_t>(std::min<nanoseconds::rep>(
-        (now - refilledAt_).count(), nanoseconds(std::chrono::hours(1)).count()));
+    // Elapsed time beyond what fills the bucket earns nothing, and capping it there keeps
+    // elapsed * perSecond_ far from overflowing (an hour at 16 MiB/s would: 6e19 > 2^64).
+    const uint64_t missing = static_cast<uint64_t>(burst_ - tokens_);
+    const uint64_t toFill = missing * 1'000'000'000 / perSecond_ + 1'000'000'000;
+    const uint64_t elapsed = std::min(static_cast<uint64_t>((now - refilledAt_).count()), toFill);
     const uint64_t earned = elapsed * perSecond_ / 1'000'000'000;
     if (earned > 0) {
       tokens_ = std::min(burst_, tokens_ + static_cast<int64_t>(earned));
@@ -732,6 +735,14 @@ bool TokenBucket::available(Clock::time_point now) {
     }
   }
   return tokens_ > 0;
+}
+
+TokenBucket::Clock::time_point TokenBucket::availableAt() const {
+  if (tokens_ > 0) return refilledAt_;
+  if (perSecond_ == 0) return Clock::time_point::max();
+  const uint64_t needed = static_cast<uint64_t>(1 - tokens_);
+  return refilledAt_ +
+         std::chrono::nanoseconds((needed * 1'000'000'000 + perSecond_ - 1) / perSecond_);
 }
 
 const Address* RefusedSenders::find(const Hash32& hash) const {

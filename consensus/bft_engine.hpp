@@ -173,6 +173,8 @@ class TokenBucket {
   TokenBucket(uint64_t burst, uint64_t perSecond, Clock::time_point now);
   bool available(Clock::time_point now);
   void take(uint64_t n) { tokens_ -= static_cast<int64_t>(n); }
+  // When available() will next be true, if nothing more is taken (the far future at no refill).
+  Clock::time_point availableAt() const;
 
  private:
   int64_t burst_;

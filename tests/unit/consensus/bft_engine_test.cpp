@@ -764,6 +764,27 @@ TEST_CASE("token bucket: starts full, may be overdrawn, refills at its rate up t
   TokenBucket never(3, 0, t0);  // no refill
   never.take(3);
   CHECK_FALSE(never.available(t0 + 3600s));
+  CHECK(never.availableAt() == TokenBucket::Clock::time_point::max());
+
+  // When it will be available again: the debt plus one token, at its rate.
+  TokenBucket owing(4, 2, t0);
+  CHECK(owing.availableAt() == t0);
+  owing.take(7);  // -3: four tokens to earn, 2 s
+  CHECK(owing.availableAt() == t0 + 2s);
+  CHECK_FALSE(owing.available(t0 + 1999ms));
+  CHECK(owing.available(owing.availableAt()));
+
+  // A fast bucket left partly empty for long: 2^40 ns at 2^24 per second is 2^64, which
+  // overflowed the product of elapsed time and rate to 0 tokens earned.
+  constexpr uint64_t kMiB = 1u << 20;
+  TokenBucket fast(32 * kMiB, 16 * kMiB, t0);
+  fast.take(kMiB);
+  const auto later = t0 + std::chrono::nanoseconds(uint64_t(1) << 40);
+  CHECK(fast.available(later));
+  fast.take(32 * kMiB - 1);  // full again, so one token is left
+  CHECK(fast.available(later));
+  fast.take(1);
+  CHECK_FALSE(fast.available(later));
 }
 
 TEST_CASE(
