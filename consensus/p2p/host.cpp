@@ -156,21 +156,16 @@ struct Connection : std::enable_shared_from_this<Connection> {
   static constexpr std::size_t kMaxFramesPerWrite = 64;  // IOV_MAX is 1024
   static constexpr std::size_t kMaxBytesPerWrite = 1u << 20;
   asio::steady_timer handshakeTimer;
-  asio::steady_timer readPause;  // while the read gate is closed
+  asio::steady_timer readPause;  // while the read gate is closed or the allowance spent
   Clock::time_point lastIn = Clock::now(), lastOut = Clock::now();
   std::optional<Clock::time_point> lastPexAnswer;
-  static constexpr double kFrameReadCharge = 256;  // per frame, on top of its bytes
-  double recvAllowance;                            // HostConfig::recvBurstBytes at most
-  Clock::time_point recvRefilled = Clock::now();
+  static constexpr std::size_t kFrameReadCharge = 256;  // per frame, on top of its bytes
+  std::optional<bft::TokenBucket> recvAllowance;        // none if unlimited
 
   Connection(Host::Impl& h, tcp::socket s, PeerId i, bool out)
-      : host(h),
-        socket(std::move(s)),
-        id(i),
-        outbound(out),
-        handshakeTimer(h.io),
-        readPause(h.io),
-        recvAllowance(double(h.config.recvBurstBytes)) {
+      : host(h), socket(std::move(s)), id(i), outbound(out), handshakeTimer(h.io), readPause(h.io) {
+    if (h.config.recvBytesPerSecond != 0)
+      recvAllowance.emplace(h.config.recvBurstBytes, h.config.recvBytesPerSecond, Clock::now());
     boost::system::error_code ec;
     auto ep = socket.remote_endpoint(ec);
     remoteEndpoint = ec ? "?" : ep.address().to_string() + ":" + std::to_string(ep.port());
@@ -244,26 +239,13 @@ struct Connection : std::enable_shared_from_this<Connection> {
     inGrowth = growth;
   }
 
-  // Refills the receive allowance for the time since the last refill; true if some is left.
-  bool refillRecvAllowance() {
-    if (host.config.recvBytesPerSecond == 0) return true;
-    auto now = Clock::now();
-    double seconds = std::chrono::duration<double>(now - recvRefilled).count();
-    recvRefilled = now;
-    recvAllowance = std::min(double(host.config.recvBurstBytes),
-                             recvAllowance + seconds * double(host.config.recvBytesPerSecond));
-    return recvAllowance > 0;
-  }
-
   // The peer used up its receive allowance: parse and read nothing more from it until the
   // allowance is positive again (its frames already buffered wait too).
   void pauseForAllowance() {
     lastIn = Clock::now();  // we are not reading; the peer is not idle
     host.count([](HostStats& s) { ++s.readsThrottled; });
-    double seconds = -recvAllowance / double(host.config.recvBytesPerSecond);
-    auto wait = std::max(std::chrono::milliseconds(1), std::chrono::ceil<std::chrono::milliseconds>(
-                                                           std::chrono::duration<double>(seconds)));
-    readPause.expires_after(wait);
+    readPause.expires_at(
+        std::max(recvAllowance->availableAt(), lastIn + std::chrono::milliseconds(1)));
     readPause.async_wait([self = shared_from_this()](boost::system::error_code ec) {
       if (!ec && self->state != State::Closed) self->parseFrames();
     });
@@ -272,9 +254,8 @@ struct Connection : std::enable_shared_from_this<Connection> {
   void parseFrames() {
     uint64_t parsed = 0;
     bool throttled = false;
-    refillRecvAllowance();  // here, so that time spent with a full allowance is not banked
     while (state != State::Closed) {
-      if (recvAllowance <= 0 && !refillRecvAllowance()) {
+      if (recvAllowance && !recvAllowance->available(Clock::now())) {
         throttled = true;
         break;
       }
@@ -303,8 +284,7 @@ struct Connection : std::enable_shared_from_this<Connection> {
       const uint8_t* p = h + kFrameHeaderBytes;
       body.assign(p, p + length);
       inStart += kFrameHeaderBytes + length;
-      if (host.config.recvBytesPerSecond != 0)
-        recvAllowance -= double(kFrameHeaderBytes + length) + kFrameReadCharge;
+      if (recvAllowance) recvAllowance->take(kFrameHeaderBytes + length + kFrameReadCharge);
       ++parsed;
       onFrameBody(Kind(kind));
     }
