@@ -66,6 +66,13 @@ bool waitUntil(Pred pred, std::chrono::milliseconds timeout = 5000ms) {
   return pred();
 }
 
+// Whether `host` has an established connection to `other`.
+bool hasPeer(const Host& host, const Host& other) {
+  for (const auto& p : host.peers())
+    if (p.nodeId == other.nodeId()) return true;
+  return false;
+}
+
 // A new node (test key `keyIndex`) can still connect to `a`, which then has `peers` peers.
 void checkJoinable(Host& a, int keyIndex, std::size_t peers) {
   Host joining(dialing(a, keyIndex));
@@ -381,9 +388,7 @@ TEST_CASE("p2p peer exchange: a node learns and dials its peers' peers") {
   Host c(cc);
   c.start();
   REQUIRE(waitUntil([&] { return c.peerCount() == 2; }));
-  bool seesA = false;
-  for (const auto& p : c.peers()) seesA |= p.nodeId == a.nodeId();
-  CHECK(seesA);
+  CHECK(hasPeer(c, a));
 }
 
 TEST_CASE("p2p persistent peers: reconnect after the peer restarts") {
@@ -503,9 +508,7 @@ TEST_CASE("p2p send queues: past the host's budget the largest queue is closed, 
     std::lock_guard lock(received.mutex);
     for (const auto& [payload, count] : received.deliveries) CHECK(count == 1);
   }
-  bool readerConnected = false;
-  for (const auto& p : a.peers()) readerConnected |= p.nodeId == reader.nodeId();
-  CHECK(readerConnected);
+  CHECK(hasPeer(a, reader));
   CHECK(!a.isBanned(stuck1.nodeId()));  // slow is no offence
   CHECK(!a.isBanned(stuck2.nodeId()));
 }
@@ -558,9 +561,7 @@ TEST_CASE("p2p receive buffers: grow as bytes arrive, bounded for all peers toge
   REQUIRE(sampleUntil([&] { return received.count(block) == 1; }));
   CHECK(a.stats().readBudgetCloses == 2);
   CHECK(peak <= kBudget);
-  bool honestConnected = false;  // (the stalling nodes redial: they are no offenders)
-  for (const auto& p : a.peers()) honestConnected |= p.nodeId == honest.nodeId();
-  CHECK(honestConnected);
+  CHECK(hasPeer(a, honest));  // (the stalling nodes redial: they are no offenders)
   // The honest peer's frame is done: its buffer is released at the next read.
   honest.broadcast(bft::Channel::Vote, Bytes(100, 0x22), std::nullopt);
   CHECK(sampleUntil([&] { return a.stats().readBufferBytes == 0; }));
