@@ -116,8 +116,12 @@ struct Host::Impl {
   void onEstablished(const std::shared_ptr<Connection>& c);
   void onClosed(Connection& c);
   void onFrame(Connection& c, Kind kind, Bytes&& payload);
+  // Before `c` queues or buffers `bytes` more: keep all connections within the host's budget.
   bool makeRoom(const Connection& c, std::size_t bytes);
   bool makeReadRoom(const Connection& c, std::size_t bytes);
+  bool closeLargest(const Connection& c, std::size_t bytes, std::size_t budget,
+                    const std::atomic<std::size_t>& total, std::size_t Connection::*held,
+                    uint64_t HostStats::*closes, const char* what);
   void ban(const Bytes& id, const std::string& reason);
   bool banned(const Bytes& id) const {
     auto it = bans.find(id);
@@ -691,45 +695,36 @@ void Host::Impl::onFrame(Connection& c, Kind kind, Bytes&& payload) {
   if (onMessage) onMessage(c.id, bft::Channel(uint8_t(kind)), std::move(payload));
 }
 
-// Before `c` queues `bytes` more: while all queues together would pass the host's budget, close
-// the connection with the largest queue, the peer reading slowest. A persistent peer is not
-// spared: sparing it would close every other peer in turn when it is the one stuck, and it is
-// redialled anyway. Returns false if `c` itself was closed.
-bool Host::Impl::makeRoom(const Connection& c, std::size_t bytes) {
-  while (totalQueued.load() + bytes > config.maxTotalQueuedBytes) {
+// While `total` plus `bytes` more would pass `budget`, closes the connection holding the most
+// (`held`): the peer reading slowest, for send queues; a frame stalled half-sent, most often,
+// for receive buffers. A persistent peer is not spared: sparing it would close every other peer
+// in turn when it is the one stuck, and it is redialled anyway. Returns false if `c` itself was
+// closed. With nothing held anywhere, one item larger than the budget goes through alone.
+bool Host::Impl::closeLargest(const Connection& c, std::size_t bytes, std::size_t budget,
+                              const std::atomic<std::size_t>& total, std::size_t Connection::*held,
+                              uint64_t HostStats::*closes, const char* what) {
+  while (total.load() + bytes > budget) {
     std::shared_ptr<Connection> victim;
     for (const auto& [id, other] : conns)
-      if (other->queuedBytes > 0 && (!victim || other->queuedBytes > victim->queuedBytes))
-        victim = other;
-    if (!victim) return true;  // nothing queued: one frame larger than the budget goes out alone
-    count([](HostStats& s) { ++s.queueBudgetCloses; });
+      if ((*other).*held > 0 && (!victim || (*other).*held > (*victim).*held)) victim = other;
+    if (!victim) return true;
+    count([closes](HostStats& s) { ++(s.*closes); });
     bool self = victim.get() == &c;
-    victim->close(
-        "send queues over the host's budget of " + std::to_string(config.maxTotalQueuedBytes) +
-        " bytes; this one was the largest (" + std::to_string(victim->queuedBytes) + " bytes)");
+    victim->close(std::string(what) + " over the host's budget of " + std::to_string(budget) +
+                  " bytes; this one held the most (" + std::to_string((*victim).*held) + " bytes)");
     if (self) return false;
   }
   return true;
 }
 
-// The same for receive buffers: while they would pass the host's budget, close the connection
-// whose buffer has grown most (a frame stalled half-sent, most often). Returns false if `c`
-// itself was closed.
+bool Host::Impl::makeRoom(const Connection& c, std::size_t bytes) {
+  return closeLargest(c, bytes, config.maxTotalQueuedBytes, totalQueued, &Connection::queuedBytes,
+                      &HostStats::queueBudgetCloses, "send queues");
+}
+
 bool Host::Impl::makeReadRoom(const Connection& c, std::size_t bytes) {
-  while (totalReadGrowth.load() + bytes > config.maxTotalReadBufferBytes) {
-    std::shared_ptr<Connection> victim;
-    for (const auto& [id, other] : conns)
-      if (other->inGrowth > 0 && (!victim || other->inGrowth > victim->inGrowth)) victim = other;
-    if (!victim) return true;  // nothing else grown: one frame larger than the budget is read
-    count([](HostStats& s) { ++s.readBudgetCloses; });
-    bool self = victim.get() == &c;
-    victim->close("receive buffers over the host's budget of " +
-                  std::to_string(config.maxTotalReadBufferBytes) +
-                  " bytes; this one was the largest (" + std::to_string(victim->inGrowth) +
-                  " bytes)");
-    if (self) return false;
-  }
-  return true;
+  return closeLargest(c, bytes, config.maxTotalReadBufferBytes, totalReadGrowth,
+                      &Connection::inGrowth, &HostStats::readBudgetCloses, "receive buffers");
 }
 
 void Host::Impl::ban(const Bytes& id, const std::string& reason) {
