@@ -845,7 +845,7 @@ void addTnApi(Dispatcher& d, Backend& backend, const TnApiOptions& opt) {
          "peerRequests: {served, unserved}, inboxBytes, p2p: {framesIn, framesOut, "
          "gossipDuplicates, handshakeFailures, bansIssued, refusedBanned, readsPaused, "
          "sendQueueBytes, queueFullCloses, queueBudgetCloses, pexRequestsIgnored, readBufferBytes, "
-         "readBudgetCloses, readsThrottled}}",
+         "readBudgetCloses, readsThrottled, inboundThrottled}}",
          [be](const Params&, CallContext&) -> json::value { return be->consensusState(); }});
 }
 

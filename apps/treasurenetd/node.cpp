@@ -34,7 +34,8 @@ json::object p2pStats(const net::HostStats& s) {
                       {"pexRequestsIgnored", s.pexRequestsIgnored},
                       {"readBufferBytes", s.readBufferBytes},
                       {"readBudgetCloses", s.readBudgetCloses},
-                      {"readsThrottled", s.readsThrottled}};
+                      {"readsThrottled", s.readsThrottled},
+                      {"inboundThrottled", s.inboundThrottled}};
 }
 
 }  // namespace

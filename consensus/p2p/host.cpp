@@ -88,6 +88,10 @@ struct Host::Impl {
   std::map<Bytes, Clock::time_point> bans;  // node id -> until
   SeenSet seen;
   Clock::time_point lastPex{};
+  // Inbound addresses seen within config.inboundThrottle, until when; bounded, since IPv6 offers
+  // an attacker many addresses: when full, inbound connections from new addresses are closed too.
+  std::map<std::string, Clock::time_point> inboundHistory;
+  static constexpr std::size_t kMaxInboundHistory = 65'536;
 
   mutable std::mutex snapshotMutex;  // guards the three below, read from other threads
   std::vector<PeerInfo> peerSnapshot;
@@ -122,6 +126,7 @@ struct Host::Impl {
   bool closeLargest(const Connection& c, std::size_t bytes, std::size_t budget,
                     const std::atomic<std::size_t>& total, std::size_t Connection::*held,
                     uint64_t HostStats::*closes, const char* what);
+  bool inboundThrottled(const tcp::endpoint& remote);
   void ban(const Bytes& id, const std::string& reason);
   bool banned(const Bytes& id) const {
     auto it = bans.find(id);
@@ -463,7 +468,9 @@ void Host::Impl::accept() {
     if (!ec) {
       std::size_t inbound = 0;
       for (const auto& [id, c] : conns) inbound += !c->outbound;
-      if (inbound >= config.maxInbound) {
+      boost::system::error_code remoteError;
+      auto remote = socket.remote_endpoint(remoteError);
+      if (inbound >= config.maxInbound || remoteError || inboundThrottled(remote)) {
         boost::system::error_code ignored;
         socket.close(ignored);
       } else {
@@ -549,6 +556,8 @@ void Host::Impl::onTick() {
   auto now = Clock::now();
   for (auto it = bans.begin(); it != bans.end();)
     it = it->second <= now ? bans.erase(it) : std::next(it);
+  for (auto it = inboundHistory.begin(); it != inboundHistory.end();)
+    it = it->second <= now ? inboundHistory.erase(it) : std::next(it);
   // Persistent peers: redial whenever neither our dial nor their dial is connected.
   for (std::size_t i = 0; i < persistent.size(); ++i) {
     Persistent& p = persistent[i];
@@ -725,6 +734,53 @@ bool Host::Impl::makeRoom(const Connection& c, std::size_t bytes) {
 bool Host::Impl::makeReadRoom(const Connection& c, std::size_t bytes) {
   return closeLargest(c, bytes, config.maxTotalReadBufferBytes, totalReadGrowth,
                       &Connection::inGrowth, &HostStats::readBudgetCloses, "receive buffers");
+}
+
+namespace {
+
+asio::ip::address unmapped(const asio::ip::address& a) {
+  if (a.is_v6() && a.to_v6().is_v4_mapped())
+    return asio::ip::make_address_v4(asio::ip::v4_mapped, a.to_v6());
+  return a;
+}
+
+}  // namespace
+
+bool isLocalAddress(const std::string& ip) {
+  const auto a = unmapped(asio::ip::make_address(ip));
+  if (a.is_v4()) {
+    auto b = a.to_v4().to_bytes();
+    return b[0] == 127 || b[0] == 10 || (b[0] == 172 && (b[1] & 0xf0) == 16) ||
+           (b[0] == 192 && b[1] == 168) || (b[0] == 169 && b[1] == 254);
+  }
+  auto b = a.to_v6().to_bytes();
+  return a.to_v6().is_loopback() || (b[0] & 0xfe) == 0xfc ||
+         (b[0] == 0xfe && (b[1] & 0xc0) == 0x80);
+}
+
+std::string addressGroup(const std::string& ip) {
+  const auto a = unmapped(asio::ip::make_address(ip));
+  if (a.is_v4()) return a.to_string();
+  auto b = a.to_v6().to_bytes();
+  return toHex(BytesView(b.data(), 8), false) + "/64";
+}
+
+// True if an inbound connection from `remote` comes too soon after the previous one from its
+// address (or the history is full); otherwise remembers the address.
+bool Host::Impl::inboundThrottled(const tcp::endpoint& remote) {
+  if (config.inboundThrottle.count() <= 0) return false;
+  const std::string address = remote.address().to_string();
+  if (!config.throttleLocalAddresses && isLocalAddress(address)) return false;
+  const std::string key = addressGroup(address);
+  const auto now = Clock::now();
+  auto it = inboundHistory.find(key);
+  if ((it != inboundHistory.end() && it->second > now) ||
+      (it == inboundHistory.end() && inboundHistory.size() >= kMaxInboundHistory)) {
+    count([](HostStats& s) { ++s.inboundThrottled; });
+    return true;
+  }
+  inboundHistory[key] = now + config.inboundThrottle;
+  return false;
 }
 
 void Host::Impl::ban(const Bytes& id, const std::string& reason) {

@@ -51,6 +51,12 @@ struct HostConfig {
   // 8 MiB/s per connection. 0 per second disables it.
   std::size_t recvBurstBytes = 32u << 20;
   std::size_t recvBytesPerSecond = 16u << 20;
+  // A second inbound connection from one address (an IPv4 address, or an IPv6 /64) within this
+  // time is closed at accept, before its handshake costs a signature (as geth does); 0 disables.
+  // Loopback and private addresses are exempt (a node's own sentries and tools) unless
+  // throttleLocalAddresses is set.
+  std::chrono::milliseconds inboundThrottle{30'000};
+  bool throttleLocalAddresses = false;
   // A peer's PexRequests are answered at most this often; the rest are ignored. An answer can be
   // a few KiB for a 5-byte request, so unthrottled requests would amplify into queued bytes.
   std::chrono::milliseconds pexAnswerInterval{1'000};
@@ -81,9 +87,16 @@ struct HostStats {
   uint64_t readBufferBytes = 0;     // receive buffers beyond the connections' own (a snapshot)
   uint64_t readBudgetCloses = 0;  // closed: largest buffer when all passed maxTotalReadBufferBytes
   uint64_t readsThrottled = 0;    // reads put off: a peer had used up its receive allowance
+  uint64_t inboundThrottled = 0;  // inbound connections closed: same address within inboundThrottle
 };
 
 struct Connection;  // one TCP connection (host.cpp)
+
+// Loopback, private (RFC 1918, fc00::/7) or link-local: exempt from the inbound throttle.
+bool isLocalAddress(const std::string& ip);
+// What the inbound throttle counts as one address: an IPv4 address (IPv4-mapped IPv6 included)
+// or the /64 of an IPv6 address, as "hex/64".
+std::string addressGroup(const std::string& ip);
 
 class Host final : public bft::PeerNetwork {
  public:

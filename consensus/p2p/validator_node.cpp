@@ -89,6 +89,8 @@ std::optional<NetworkedSetup> loadNetworkedSetup(const std::filesystem::path& ho
   readNumber(p, "maxInbound", s.host.maxInbound);
   readNumber(p, "maxOutbound", s.host.maxOutbound);
   readNumber(p, "pex", s.host.pex);
+  if (const json::value* v = p.if_contains("inboundThrottleSeconds"))
+    s.host.inboundThrottle = std::chrono::seconds(json::value_to<uint64_t>(*v));
   if (const json::value* v = p.if_contains("banSeconds"))
     s.host.banDuration = std::chrono::seconds(json::value_to<uint64_t>(*v));
 

@@ -657,6 +657,48 @@ TEST_CASE("p2p I/O thread: a handler that throws is reported on stderr, and the 
   checkJoinable(a, 43, 2);
 }
 
+TEST_CASE(
+    "p2p accept: a second inbound connection from one address within the throttle is closed") {
+  auto ac = fastConfig(101);
+  ac.inboundThrottle = 60s;
+  ac.throttleLocalAddresses = true;  // the test runs on loopback
+  Host a(ac);
+  a.start();
+  {
+    Host first(dialing(a, 102));
+    first.start();
+    REQUIRE(waitUntil([&] { return a.peerCount() == 1; }));
+  }
+  REQUIRE(waitUntil([&] { return a.peerCount() == 0; }));
+  Host second(dialing(a, 103));  // redials every 50 ms: closed at accept each time
+  second.start();
+  REQUIRE(waitUntil([&] { return a.stats().inboundThrottled >= 3; }));
+  CHECK(a.peerCount() == 0);
+  CHECK(a.stats().handshakeFailures == 0);  // closed before any handshake work
+
+  // By default loopback and private addresses are exempt: two joins in a row both connect.
+  Host local(fastConfig(104));
+  local.start();
+  checkJoinable(local, 105, 1);
+  checkJoinable(local, 106, 1);
+  CHECK(local.stats().inboundThrottled == 0);
+}
+
+TEST_CASE("p2p accept: which addresses are local, and what counts as one address") {
+  for (const char* ip : {"127.0.0.1", "10.1.2.3", "172.16.0.1", "172.31.255.255", "192.168.1.1",
+                         "169.254.0.9", "::1", "fd00::1", "fe80::1", "::ffff:192.168.0.2"})
+    CHECK_MESSAGE(isLocalAddress(ip), ip);
+  for (const char* ip :
+       {"8.8.8.8", "172.32.0.1", "172.15.0.1", "192.169.0.1", "2001:db8::1", "::ffff:8.8.8.8"})
+    CHECK_MESSAGE(!isLocalAddress(ip), ip);
+  CHECK(addressGroup("203.0.113.7") == "203.0.113.7");
+  CHECK(addressGroup("::ffff:203.0.113.7") == "203.0.113.7");
+  // One /64: an IPv6 host can take any of 2^64 addresses, which must not each get a new slot.
+  CHECK(addressGroup("2001:db8:1:2::1") == addressGroup("2001:db8:1:2:ffff::9"));
+  CHECK(addressGroup("2001:db8:1:2::1") != addressGroup("2001:db8:1:3::1"));
+  CHECK(addressGroup("2001:db8:1:2::1") == "20010db800010002/64");
+}
+
 TEST_CASE("p2p accept: out of file descriptors, the host waits instead of spinning, then accepts") {
   Host a(fastConfig(1));
   a.start();
