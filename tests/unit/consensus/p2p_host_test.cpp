@@ -452,8 +452,8 @@ TEST_CASE("p2p read gate: while it is closed nothing more is read; opened, every
 }
 
 // Peers whose I/O thread is stuck in the message handler: they stop reading, so what is sent to
-// them piles up in the sender's queue. Destroyed before the hosts (declare it after them), it
-// lets the handlers return so the hosts' threads can be joined.
+// them piles up in the sender's queue. Declare it before the hosts (their threads read it) and a
+// Release after them: destroyed first, it lets the handlers return so the hosts can be joined.
 struct StuckReaders {
   std::atomic<bool> released{false};
   void stick(Host& host) {
@@ -461,7 +461,10 @@ struct StuckReaders {
       while (!released) std::this_thread::sleep_for(1ms);
     });
   }
-  ~StuckReaders() { released = true; }
+  struct Release {
+    StuckReaders& readers;
+    ~Release() { readers.released = true; }
+  };
 };
 
 TEST_CASE("p2p send queues: past the host's budget the largest queue is closed, readers keep all") {
@@ -469,12 +472,13 @@ TEST_CASE("p2p send queues: past the host's budget the largest queue is closed, 
   constexpr std::size_t kFrames = 200, kFrameBytes = 256 * 1024, kBudget = 12u << 20;
   auto ac = fastConfig(61);
   ac.maxTotalQueuedBytes = kBudget;  // below maxQueuedBytes (64 MiB): only the budget can close
+  Receiver received;                 // both outlive the hosts' threads
+  StuckReaders stuck;
   Host a(ac);
   a.start();
   Host stuck1(dialing(a, 62)), stuck2(dialing(a, 63)), reader(dialing(a, 64));
-  Receiver received;
+  StuckReaders::Release releaseFirst{stuck};
   attach(reader, received, false);
-  StuckReaders stuck;
   stuck.stick(stuck1);
   stuck.stick(stuck2);
   for (Host* h : {&stuck1, &stuck2, &reader}) h->start();
@@ -524,8 +528,8 @@ TEST_CASE("p2p receive buffers: grow as bytes arrive, bounded for all peers toge
   constexpr std::size_t kBudget = 8u << 20, kMiB = 1u << 20;
   auto ac = fastConfig(81);
   ac.maxTotalReadBufferBytes = kBudget;
+  Receiver received;  // outlives the hosts' threads
   Host a(ac);
-  Receiver received;
   attach(a, received, false);
   a.start();
   Host stalling1(dialing(a, 82)), stalling2(dialing(a, 83)), honest(dialing(a, 84));
