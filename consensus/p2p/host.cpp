@@ -217,16 +217,17 @@ struct Connection : std::enable_shared_from_this<Connection> {
       inEnd -= inStart;
       inStart = 0;
     }
-    if (in.size() > kOwnBuffer && inNeeded <= kOwnBuffer && inEnd + kReadChunk <= kOwnBuffer) {
-      Bytes own(kOwnBuffer);  // a big frame is done: release its buffer
+    // What is left unparsed is a frame's beginning: shorter than its header, or than inNeeded.
+    if (in.size() > kOwnBuffer && inNeeded <= kOwnBuffer) {
+      Bytes own(kOwnBuffer);  // the big frame is done: release its buffer
       std::memcpy(own.data(), in.data(), inEnd);
       in.swap(own);
       setGrowth(0);
     }
-    // A frame bigger than the buffer grows it as its bytes arrive, doubling up to the frame's
-    // size, not at once when its header announces it: a peer that announces 16 MiB and sends
-    // little holds little, and what it holds counts against the host's budget.
-    if (in.size() - inEnd < kReadChunk) {
+    // Only a frame bigger than the buffer grows it, as its bytes arrive, doubling up to the
+    // frame's size, not at once when its header announces it: a peer that announces 16 MiB and
+    // sends little holds little, and what it holds counts against the host's budget.
+    if (inNeeded > in.size() && in.size() - inEnd < kReadChunk) {
       std::size_t want = std::max(inEnd + kReadChunk, std::min(inNeeded, 2 * in.size()));
       if (!host.makeReadRoom(*this, want - in.size())) return;  // this connection was closed
       in.resize(want);
