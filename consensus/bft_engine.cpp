@@ -716,22 +716,37 @@ TokenBucket::TokenBucket(uint64_t burst, uint64_t perSecond, Clock::time_point n
       tokens_(static_cast<int64_t>(burst)),
       refilledAt_(now) {}
 
+namespace {
+
+constexpr uint64_t kNanos = 1'000'000'000;
+
+// Nanoseconds needed to earn `tokens` at `perSecond`, rounded up, and the whole tokens earned in
+// `nanos`; both split into whole seconds and the rest, so that neither a large debt nor a long
+// time overflows a product with 10^9 or with the rate.
+uint64_t nanosToEarn(uint64_t tokens, uint64_t perSecond) {
+  return tokens / perSecond * kNanos + ((tokens % perSecond) * kNanos + perSecond - 1) / perSecond;
+}
+uint64_t tokensEarned(uint64_t nanos, uint64_t perSecond) {
+  return nanos / kNanos * perSecond + (nanos % kNanos) * perSecond / kNanos;
+}
+
+}  // namespace
+
 bool TokenBucket::available(Clock::time_point now) {
   if (tokens_ >= burst_ || perSecond_ == 0) {
     refilledAt_ = now;  // nothing to earn: time spent full does not count
   } else if (now > refilledAt_) {
     using std::chrono::nanoseconds;
     // Whole tokens earned; the clock advances by exactly their time, keeping the remainder.
-    // Elapsed time beyond what fills the bucket earns nothing, and capping it there keeps
-    // elapsed * perSecond_ far from overflowing (an hour at 16 MiB/s would: 6e19 > 2^64).
-    const uint64_t missing = static_cast<uint64_t>(burst_ - tokens_);
-    const uint64_t toFill = missing * 1'000'000'000 / perSecond_ + 1'000'000'000;
+    // Time beyond what fills the bucket earns nothing (an hour at 16 MiB/s once overflowed
+    // elapsed * perSecond_: 6e19 > 2^64).
+    const uint64_t toFill = nanosToEarn(static_cast<uint64_t>(burst_ - tokens_), perSecond_);
     const uint64_t elapsed = std::min(static_cast<uint64_t>((now - refilledAt_).count()), toFill);
-    const uint64_t earned = elapsed * perSecond_ / 1'000'000'000;
+    const uint64_t earned = tokensEarned(elapsed, perSecond_);
     if (earned > 0) {
       tokens_ = std::min(burst_, tokens_ + static_cast<int64_t>(earned));
       refilledAt_ =
-          tokens_ == burst_ ? now : refilledAt_ + nanoseconds(earned * 1'000'000'000 / perSecond_);
+          tokens_ == burst_ ? now : refilledAt_ + nanoseconds(nanosToEarn(earned, perSecond_));
     }
   }
   return tokens_ > 0;
@@ -740,9 +755,8 @@ bool TokenBucket::available(Clock::time_point now) {
 TokenBucket::Clock::time_point TokenBucket::availableAt() const {
   if (tokens_ > 0) return refilledAt_;
   if (perSecond_ == 0) return Clock::time_point::max();
-  const uint64_t needed = static_cast<uint64_t>(1 - tokens_);
   return refilledAt_ +
-         std::chrono::nanoseconds((needed * 1'000'000'000 + perSecond_ - 1) / perSecond_);
+         std::chrono::nanoseconds(nanosToEarn(static_cast<uint64_t>(1 - tokens_), perSecond_));
 }
 
 const Address* RefusedSenders::find(const Hash32& hash) const {

@@ -785,6 +785,13 @@ TEST_CASE("token bucket: starts full, may be overdrawn, refills at its rate up t
   CHECK(fast.available(later));
   fast.take(1);
   CHECK_FALSE(fast.available(later));
+
+  // A debt whose time to earn, in nanoseconds, is beyond 2^64 / 10^9 tokens.
+  TokenBucket deep(4, 1000, t0);
+  deep.take(20'000'000'004);  // -2e10: 2e7 s and one token's millisecond to be positive again
+  CHECK(deep.availableAt() == t0 + 20'000'000s + 1ms);
+  CHECK_FALSE(deep.available(t0 + 20'000'000s));
+  CHECK(deep.available(t0 + 20'000'000s + 1ms));
 }
 
 TEST_CASE(
