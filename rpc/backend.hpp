@@ -141,6 +141,24 @@ struct HeadState {
   uint64_t timestamp = 0;                    // that block's time: "today" of the modules
 };
 
+// A block's commit certificate (tn_getCommit): the precommit signatures of validators holding more
+// than 2/3 of the power of the block's validator set, for (number, round, blockHash).
+struct CommitView {
+  struct Precommit {
+    Address validator;
+    Signature signature;  // over signingHash
+  };
+  uint64_t number = 0;
+  Hash32 blockHash;
+  uint64_t round = 0;
+  Hash32 signingHash;                 // what each validator signed (docs/CONSENSUS.md)
+  std::vector<Precommit> precommits;  // in validator address order
+  // true: the certificate block number + 1 records (its lastCommit), the same on every node;
+  // false: the one this node collected (the head block has no successor yet).
+  bool canonical = false;
+  Bytes raw;  // the certificate's RLP as stored
+};
+
 struct SyncStatus {
   uint64_t startingBlock = 0;
   uint64_t currentBlock = 0;
@@ -197,6 +215,13 @@ class Backend {
   // then answer -32000), so backends without modules need not implement them.
   virtual HeadState headState() const {
     throw RpcError(code::kServer, "module state not available on this node");
+  }
+  // tn_getCommit: nullopt for an unknown block; RpcError(-32000) for a block without one (the
+  // genesis block, blocks of the dev engine). The default: no block has one on this backend.
+  virtual std::optional<CommitView> commit(const BlockTag& tag) const {
+    if (!(tag.kind == BlockTag::Kind::Hash ? blockByHash(tag.hash) : blockByNumber(tag)))
+      return std::nullopt;
+    throw RpcError(code::kServer, "commit certificates not available on this node");
   }
   // The composed module set (names, addresses, call tables); null when there is none.
   virtual const ModuleRegistry* modules() const { return nullptr; }

@@ -832,6 +832,36 @@ void addTnApi(Dispatcher& d, Backend& backend, const TnApiOptions& opt) {
                {"block", h.at.number}};
          }});
 
+  d.add(
+      {"tn_getCommit",
+       "A block's commit certificate: the precommit signatures of validators holding more than "
+       "2/3 of its validator set's power, the round they were cast in and the hash they signed.",
+       {{"block",
+         "Quantity|Tag (latest, pending, earliest, safe, finalized)|Hash|{blockNumber}|{blockHash}",
+         true}},
+       "{number, hash, round, signingHash, canonical, precommits: [{validator, r, s, yParity}], "
+       "raw} | null",
+       [be](const Params& p, CallContext&) -> json::value {
+         std::optional<CommitView> c = be->commit(p.get(0, parse::blockTag));
+         if (!c) return nullptr;
+         json::array precommits;
+         for (const CommitView::Precommit& pc : c->precommits)
+           precommits.push_back(
+               json::object{{"validator", pc.validator.hex()},
+                            {"r", toQuantity(pc.signature.r)},
+                            {"s", toQuantity(pc.signature.s)},
+                            {"yParity", toQuantity(uint64_t{pc.signature.recid})}});
+         json::object out;
+         out["number"] = c->number;
+         out["hash"] = c->blockHash.hex();
+         out["round"] = c->round;
+         out["signingHash"] = c->signingHash.hex();
+         out["canonical"] = c->canonical;
+         out["precommits"] = std::move(precommits);
+         out["raw"] = toHex(c->raw);
+         return out;
+       }});
+
   d.add({"tn_getConsensusState",
          "The consensus engine's view: the engine (\"dev\" or \"tendermint\"), the height being "
          "decided, its round and step, the lock, the round's proposer, this node's validator "

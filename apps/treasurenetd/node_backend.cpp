@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <chrono>
 
+#include "consensus/vote.hpp"
+
 namespace tn {
 
 using rpc::BlockTag;
@@ -37,6 +39,40 @@ std::optional<rpc::BlockView> NodeBackend::blockByHash(const Hash32& hash) const
   auto n = chain_.numberOf(hash);
   if (!n) return std::nullopt;
   return view(*n);
+}
+
+// Block n + 1 records the certificate of block n in its consensus data; every node holds the same
+// one. The head block has only the one this node collected, which may name another subset of the
+// validators. Blocks of the dev engine and the genesis block have neither.
+std::optional<rpc::CommitView> NodeBackend::commit(const BlockTag& tag) const {
+  auto v = blockByNumber(tag);
+  if (!v) return std::nullopt;
+  const uint64_t n = v->block.header.number;
+  if (n == 0)
+    throw RpcError(rpc::code::kServer, "the genesis block is not decided by consensus: no commit");
+  rpc::CommitView out;
+  if (n < chain_.height())
+    if (auto next = chain_.block(n + 1); next && !next->consensus.lastCommit.empty()) {
+      out.raw = std::move(next->consensus.lastCommit);
+      out.canonical = true;
+    }
+  if (out.raw.empty()) out.raw = std::move(v->block.commit);
+  if (out.raw.empty())
+    throw RpcError(rpc::code::kServer,
+                   "block " + std::to_string(n) +
+                       " has no commit certificate (the dev engine seals blocks "
+                       "alone; they are final at once)");
+  const bft::Commit c = bft::Commit::decode(out.raw);
+  // Both were checked before the blocks were stored; a mismatch is a damaged database.
+  if (c.height != n || c.blockHash != v->hash || c.round < 0)
+    throw RpcError(rpc::code::kInternal,
+                   "stored commit of block " + std::to_string(n) + " does not name it");
+  out.number = n;
+  out.blockHash = c.blockHash;
+  out.round = uint64_t(c.round);
+  out.signingHash = bft::signingHash(chainId(), bft::MsgType::Precommit, n, c.round, c.blockHash);
+  for (const bft::CommitSig& s : c.sigs) out.precommits.push_back({s.validator, s.sig});
+  return out;
 }
 
 // The indexes of a block are written with it, a moment before its state is published as the head:

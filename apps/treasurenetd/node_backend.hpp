@@ -46,6 +46,7 @@ class NodeBackend final : public rpc::Backend {
   rpc::CallResult estimateGas(const rpc::CallRequest& request, const rpc::BlockTag& tag) const override;
   std::vector<rpc::LogView> logs(const rpc::LogQuery& query) const override;
 
+  std::optional<rpc::CommitView> commit(const rpc::BlockTag& tag) const override;
   rpc::HeadState headState() const override;
   const ModuleRegistry* modules() const override { return &executor_.modules(); }
 

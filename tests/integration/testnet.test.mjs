@@ -9,7 +9,7 @@ import path from 'node:path';
 
 import { Checker, NodeProcess, binaries, devAccounts, hexNum, rpc, run, scratch, sleep, waitFor,
          waitReceipt } from './lib/harness.mjs';
-import { UNIT, signTx } from './lib/eth.mjs';
+import { UNIT, keccak256, recoverDigest, rlpEncode, signTx } from './lib/eth.mjs';
 
 const bin = binaries();
 const c = new Checker('testnet');
@@ -43,6 +43,7 @@ async function freeBasePort() {
 const homes = Array.from({ length: N }, (_, i) => path.join(dir, `node${i}`));
 const nodes = new Array(N).fill(null);
 let accounts;
+let genesisValidators;
 let sent = 0;
 
 async function startNode(i) {
@@ -93,6 +94,7 @@ try {
     }
     const genesis = JSON.parse(fs.readFileSync(path.join(dir, 'genesis.json'), 'utf8'));
     assert.equal(genesis.validators.length, N);
+    genesisValidators = genesis.validators.map((v) => v.address.toLowerCase());
     accounts = devAccounts(dir);
   });
 
@@ -180,6 +182,38 @@ try {
     const balances = await Promise.all(nodes.map((n) => rpc(n.url, 'eth_getBalance', [accounts[1].address,
                                                                                       '0x' + common.toString(16)]).catch(() => null)));
     void balances;  // historical state is not served; the state roots above cover it
+  });
+
+  await c.check('commit certificates (tn_getCommit) verify, and the recorded ones agree', async () => {
+    const common = Math.min(...(await Promise.all(live().map(height))));
+    const domain = new TextEncoder().encode('treasurenet/bft/v1');
+    for (const h of [1, common - 1]) {
+      const certs = await Promise.all(live().map((i) => rpc(nodes[i].url, 'tn_getCommit', ['0x' + h.toString(16)])));
+      const block = await rpc(nodes[0].url, 'eth_getBlockByNumber', ['0x' + h.toString(16), false]);
+      for (const [k, cert] of certs.entries()) {
+        const what = `block ${h} on node${live()[k]}: ${JSON.stringify(cert)}`;
+        assert.equal(cert.number, h, what);
+        assert.equal(cert.hash, block.hash, what);
+        // Recorded by block h + 1: the same on every node.
+        assert.equal(cert.canonical, true, what);
+        assert.deepEqual(cert, certs[0], what);
+        // Checked from the answer alone: the digest, then every signature by an independent ecrecover.
+        const digest = keccak256(rlpEncode([domain, chainId, 2n, BigInt(h), BigInt(cert.round), cert.hash, 0n]));
+        assert.equal(cert.signingHash, '0x' + Buffer.from(digest).toString('hex'), what);
+        const signers = cert.precommits.map((p) => {
+          const signer = recoverDigest(digest, { r: BigInt(p.r), s: BigInt(p.s), recid: Number(p.yParity) });
+          assert.equal(signer.toLowerCase(), p.validator, what);
+          assert.ok(genesisValidators.includes(p.validator), what);
+          return p.validator;
+        });
+        // Equal powers: > 2/3 of four is three; distinct and in address order.
+        assert.ok(signers.length >= 3, what);
+        assert.deepEqual(signers, [...new Set(signers)].sort(), what);
+      }
+    }
+    // The head's is the one each node collected, until the next block records one.
+    const head = await rpc(nodes[0].url, 'tn_getCommit', ['latest']);
+    assert.ok(head.number >= common && head.precommits.length >= 3, JSON.stringify(head));
   });
 
   await c.check('validators stop cleanly on SIGTERM', async () => {

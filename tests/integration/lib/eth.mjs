@@ -200,6 +200,36 @@ export function privateKeyToAddress(priv) {
   return toChecksumAddress(bytesToHex(hash.slice(12)));
 }
 
+function powMod(b, e, m) {
+  let r = 1n;
+  for (b = mod(b, m); e > 0n; e >>= 1n, b = mod(b * b, m)) if (e & 1n) r = mod(r * b, m);
+  return r;
+}
+
+// k·Q for any point (double-and-add in affine coordinates: slow, fine for a few checks).
+function mulPoint(k, q) {
+  let acc = null;
+  for (; k > 0n; k >>= 1n, q = add(q, q)) if (k & 1n) acc = add(acc, q);
+  return acc;
+}
+
+// The address whose key made signature {r, s, recid} of a 32-byte digest (Ethereum's ecrecover),
+// written out here so that tests check the node's signatures independently of its own code.
+export function recoverDigest(digest, { r, s, recid }) {
+  if (r <= 0n || r >= N || s <= 0n || s >= N || recid < 0 || recid > 1) throw new Error('bad signature');
+  const alpha = mod(r * r * r + 7n);
+  let y = powMod(alpha, (P + 1n) / 4n, P);
+  if (mod(y * y) !== alpha) throw new Error('r is not the x of a curve point');
+  if ((y & 1n) !== BigInt(recid)) y = P - y;
+  // Q = r⁻¹(s·R − z·G) = (s·r⁻¹)·R + (−z·r⁻¹)·G
+  const ri = inv(r, N);
+  const z = mod(bytesToBig(digest), N);
+  const q = add(mulPoint(mod(s * ri, N), [r, y]), mulG(mod(-z * ri, N)));
+  if (!q) throw new Error('recovered the point at infinity');
+  const hash = keccak256(concatBytes([bigTo32(q[0]), bigTo32(q[1])]));
+  return toChecksumAddress(bytesToHex(hash.slice(12)));
+}
+
 export function toChecksumAddress(addr) {
   const lower = addr.toLowerCase().replace(/^0x/, '');
   const hash = Buffer.from(keccak256(lower)).toString('hex');

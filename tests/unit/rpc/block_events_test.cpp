@@ -1,6 +1,7 @@
 // Hook events (the block-events receipt) end to end: real blocks built by the executor and
 // committed to a ChainStore, served by the node's Backend (apps/treasurenetd/node_backend.cpp)
-// through the eth_ methods and the logs subscription.
+// through the eth_ methods and the logs subscription; and the commit certificates stored with the
+// blocks, through tn_getCommit.
 #include <doctest/doctest.h>
 
 #include <boost/json/parse.hpp>
@@ -9,9 +10,11 @@
 #include "apps/treasurenetd/node_backend.hpp"
 #include "chain/blockbuilder.hpp"
 #include "chain/genesis.hpp"
+#include "consensus/vote.hpp"
 #include "modules/catalog/catalog.hpp"
 #include "rpc/eth_api.hpp"
 #include "rpc/subscriptions.hpp"
+#include "rpc/tn_api.hpp"
 #include "tests/unit/chain/hook_module.hpp"
 #include "tests/unit/chain/test_ledger.hpp"
 #include "tests/unit/state/helpers.hpp"
@@ -97,12 +100,15 @@ struct TestNode {
     chain->commitGenesis(h, state.writes(), json::object{{"chainId", params.chainId}});
   }
 
-  SealedBlock mine(const std::vector<Transaction>& txs) {
+  // `consensus` and `commit` as the BFT engine gives them (empty: as the dev engine).
+  SealedBlock mine(const std::vector<Transaction>& txs, const ConsensusData& consensus = {},
+                   const std::function<Bytes(const Hash32& blockHash)>& commit = {}) {
     std::vector<std::shared_ptr<const Transaction>> c;
     for (const auto& t : txs) c.push_back(std::make_shared<const Transaction>(t));
-    SealedBlock s =
-        buildBlock(*chain, *executor, c, chain->head().timestamp + 1, Address::fromU64(1));
+    SealedBlock s = buildBlock(*chain, *executor, c, chain->head().timestamp + 1,
+                               Address::fromU64(1), consensus);
     REQUIRE(s.dropped.empty());
+    if (commit) s.block.commit = commit(s.block.header.hash());
     commitSealed(*chain, s);
     published = PublishedBlock::make(s.block, s.block.header.hash(), s.receipts);  // as onCommit
     return s;
@@ -275,6 +281,92 @@ TEST_CASE(
   for (const auto& l : r.at("logs").as_array())
     found = found || l.at("topics").at(0) == json::value(topic.hex());
   CHECK(found);
+}
+
+TEST_CASE("rpc: tn_getCommit serves the certificate a block's successor records, else its own") {
+  auto modules = std::make_unique<ModuleRegistry>(std::make_shared<tn::test::TestLedger>());
+  ChainParams p;
+  p.chainId = kChain;
+  p.baseFee = 1;
+  TestNode node(std::move(modules), p, {});
+  addTnApi(node.d, *node.backend);
+  std::vector<Hash32> keys;
+  for (uint64_t i = 0; i < 4; ++i) keys.push_back(tn::test::secretKey(40 + i));
+  // Precommits of keys[first..first+2] for (height, round 1, blockHash), in address order.
+  auto certificate = [&](uint64_t height, const Hash32& blockHash, std::size_t first) {
+    bft::Commit c{height, 1, blockHash, {}};
+    const Hash32 digest = bft::signingHash(kChain, bft::MsgType::Precommit, height, 1, blockHash);
+    for (std::size_t i = first; i < first + 3; ++i)
+      c.sigs.push_back({addressOfSecret(keys[i]), signHash(digest, keys[i])});
+    std::sort(c.sigs.begin(), c.sigs.end(),
+              [](const auto& a, const auto& b) { return a.validator < b.validator; });
+    return c;
+  };
+  auto checkServed = [&](const json::value& r, const bft::Commit& want, bool canonical) {
+    INFO(json::serialize(r));
+    CHECK(r.at("number") == json::value(want.height));
+    CHECK(r.at("hash") == json::value(want.blockHash.hex()));
+    CHECK(r.at("round") == json::value(1));
+    CHECK(r.at("canonical") == json::value(canonical));
+    CHECK(r.at("raw") == json::value(toHex(want.encode())));
+    const Hash32 digest =
+        bft::signingHash(kChain, bft::MsgType::Precommit, want.height, 1, want.blockHash);
+    CHECK(r.at("signingHash") == json::value(digest.hex()));
+    const json::array& pcs = r.at("precommits").as_array();
+    REQUIRE(pcs.size() == want.sigs.size());
+    for (std::size_t i = 0; i < pcs.size(); ++i) {
+      CHECK(pcs[i].at("validator") == json::value(want.sigs[i].validator.hex()));
+      // The JSON alone lets a client check the signature.
+      Signature sig{quantityToU256(pcs[i].at("r").as_string()),
+                    quantityToU256(pcs[i].at("s").as_string()),
+                    uint8_t(quantityToU64(pcs[i].at("yParity").as_string()))};
+      CHECK(recoverAddress(digest, sig) == want.sigs[i].validator);
+    }
+  };
+
+  // Block 1 with the certificate this node collected (validators 0-2).
+  bft::Commit own1;
+  SealedBlock b1 = node.mine({}, {}, [&](const Hash32& h) {
+    own1 = certificate(1, h, 0);
+    return own1.encode();
+  });
+  checkServed(node.result("tn_getCommit", R"(["0x1"])"), own1, false);
+  checkServed(node.result("tn_getCommit", R"(["latest"])"), own1, false);
+
+  // Block 2 records block 1's certificate as its proposer collected it (validators 1-3): that
+  // one is served from now on, by number and by hash.
+  ConsensusData cd;
+  const bft::Commit recorded1 = certificate(1, b1.block.header.hash(), 1);
+  cd.lastCommit = recorded1.encode();
+  bft::Commit own2;
+  node.mine({}, cd, [&](const Hash32& h) {
+    own2 = certificate(2, h, 0);
+    return own2.encode();
+  });
+  checkServed(node.result("tn_getCommit", R"(["0x1"])"), recorded1, true);
+  checkServed(node.result("tn_getCommit", "[" + quoted(b1.block.header.hash().hex()) + "]"),
+              recorded1, true);
+  checkServed(node.result("tn_getCommit", R"(["latest"])"), own2, false);
+
+  // Unknown block: null. The genesis block and a dev-engine block have none: an error says so.
+  CHECK(node.result("tn_getCommit", R"(["0x63"])").is_null());
+  node.mine({});
+  checkServed(node.result("tn_getCommit", R"(["0x2"])"), own2, false);
+  for (const char* block : {"0x0", "0x3"}) {
+    CallContext http;
+    auto out = node.d.handle(
+        std::string(R"({"jsonrpc":"2.0","id":1,"method":"tn_getCommit","params":[")") + block +
+            "\"]}",
+        http);
+    REQUIRE(out.has_value());
+    json::value r = json::parse(*out);
+    INFO(*out);
+    REQUIRE(r.as_object().contains("error"));
+    CHECK(r.at("error").at("code") == json::value(code::kServer));
+    CHECK(std::string(r.at("error").at("message").as_string())
+              .find(block == std::string("0x0") ? "genesis" : "no commit certificate") !=
+          std::string::npos);
+  }
 }
 
 }  // namespace tn::rpc

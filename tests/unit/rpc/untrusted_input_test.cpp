@@ -465,6 +465,7 @@ std::vector<MethodArgs> methodArgs(const Node& node) {
         {kExactText, quoted(node.moduleChain.addr(0).hex() + "/OIL")},
         {kCount, "10"}}},
       {"tn_getWell", {{kExactText, well}}},
+      {"tn_getCommit", {{kExactText, R"("0xffffff")"}}},
       {"tn_listWells",
        {{kExactText, owner},
         {kExactText, R"("OIL")"},
