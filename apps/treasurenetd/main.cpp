@@ -26,6 +26,7 @@ Usage:
   treasurenetd start  --home DIR [--rpc-addr ADDR] [--block-time MS]
   treasurenetd replay --source DIR --home DIR
   treasurenetd testnet --home DIR [--validators N] [--base-port P]
+  treasurenetd validator-key --home DIR
   treasurenetd version
 
 dev    creates a single-validator dev chain on first run (genesis with funded dev accounts,
@@ -35,6 +36,7 @@ start  runs the node of an initialised home directory.
 replay re-executes every block of another home's chain into an empty home, checking each
        state root.
 testnet writes a local network of N validators (one home DIR/nodeI each) to run with start.
+validator-key writes DIR/validator_key.json (a new key) for a node that is to become a validator.
 )";
 
 uint64_t nowSeconds() {
@@ -142,6 +144,7 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (command == "testnet") return runTestnetCommand(argc - 1, argv + 1);
+  if (command == "validator-key") return runValidatorKeyCommand(argc - 1, argv + 1);
   Common c;
   auto desc = optionsFor(c);
   po::variables_map vm;

@@ -1,8 +1,13 @@
 #include "apps/treasurenetd/testnet.hpp"
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <boost/json.hpp>
 #include <boost/program_options.hpp>
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <fstream>
 #include <iostream>
 #include <sstream>
@@ -44,13 +49,36 @@ Hash32 randomSecretKey() {
   }
 }
 
-void writeJson(const fs::path& file, const json::value& v, bool secret = false) {
-  {
-    std::ofstream out(file);
-    if (!out) throw std::runtime_error("cannot write " + file.string());
-    out << json::serialize(v) << "\n";
+void writeJson(const fs::path& file, const json::value& v) {
+  std::ofstream out(file);
+  if (!out) throw std::runtime_error("cannot write " + file.string());
+  out << json::serialize(v) << "\n";
+}
+
+// A key file: created with mode 0600 (never readable by others, not even for a moment), never
+// over an existing file, and on disk before the command reports it written.
+void writeSecretJson(const fs::path& file, const json::value& v) {
+  const int fd = ::open(file.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd < 0)
+    throw std::runtime_error("cannot create " + file.string() + ": " + std::strerror(errno));
+  const std::string text = json::serialize(v) + "\n";
+  std::size_t done = 0;
+  while (done < text.size()) {
+    const ssize_t n = ::write(fd, text.data() + done, text.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    done += std::size_t(n);
   }
-  if (secret) fs::permissions(file, fs::perms::owner_read | fs::perms::owner_write, fs::perm_options::replace);
+  const bool ok = done == text.size() && ::fsync(fd) == 0;
+  ::close(fd);
+  if (!ok) {
+    fs::remove(file);
+    throw std::runtime_error("cannot write " + file.string());
+  }
+}
+
+json::object validatorKeyJson(const Hash32& key) {
+  return json::object{{"address", addressOfSecret(key).checksumHex()}, {"privateKey", key.hex()}};
 }
 
 json::value readJson(const fs::path& file) {
@@ -170,24 +198,66 @@ int runTestnetCommand(int argc, char** argv) {
       if (maxTxsPerBlock) cfg.as_object()["maxTxsPerBlock"] = maxTxsPerBlock;
       writeJson(paths.config(), cfg);
       net::NetworkedHomeFiles files{paths.home};
-      writeJson(files.nodeKey(),
-                json::object{{"nodeId", toHex(net::nodeIdOf(nodeKeys[i]), false)}, {"privateKey", nodeKeys[i].hex()}},
-                true);
+      writeSecretJson(files.nodeKey(),
+                      json::object{{"nodeId", toHex(net::nodeIdOf(nodeKeys[i]), false)},
+                                   {"privateKey", nodeKeys[i].hex()}});
       if (!isValidator) {
         std::printf("node%zu: home %s, p2p 127.0.0.1:%u, JSON-RPC http://127.0.0.1:%u, follower (no validator key)\n",
                     i, paths.home.string().c_str(), p2pPort(i), p2pPort(i) + 1);
         continue;
       }
-      writeJson(files.validatorKey(),
-                json::object{{"address", addressOfSecret(validatorKeys[i]).checksumHex()},
-                             {"privateKey", validatorKeys[i].hex()}},
-                true);
+      writeSecretJson(files.validatorKey(), validatorKeyJson(validatorKeys[i]));
       std::printf("node%zu: home %s, p2p 127.0.0.1:%u, JSON-RPC http://127.0.0.1:%u, validator %s\n", i,
                   paths.home.string().c_str(), p2pPort(i), p2pPort(i) + 1,
                   addressOfSecret(validatorKeys[i]).checksumHex().c_str());
     }
     std::printf("testnet of %zu validators and %zu followers (chain id %llu) written to %s\n", validators,
                 followers, (unsigned long long)chainId, home.c_str());
+    return 0;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "error: %s\n", e.what());
+    return 2;
+  }
+}
+
+int runValidatorKeyCommand(int argc, char** argv) {
+  constexpr const char* kUsage = R"(Usage:
+  treasurenetd validator-key --home DIR
+
+Writes DIR/validator_key.json, a new secp256k1 key from /dev/urandom (mode 0600), and prints its
+address. A node started with it votes once staking makes that address an active validator: fund
+the address, import the key into a wallet and send createValidator from it (docs/NETWORK.md,
+"Becoming a validator"). An existing key file is never replaced: a validator's key and its signing
+log (DIR/consensus/signlog.wal) belong together.
+)";
+  std::string home;
+  po::options_description d("validator-key options");
+  d.add_options()("help,h", "show help")("home", po::value(&home), "the node's home directory");
+  po::variables_map vm;
+  try {
+    po::store(po::command_line_parser(argc, argv).options(d).run(), vm);
+    po::notify(vm);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "error: %s\n%s", e.what(), kUsage);
+    return 1;
+  }
+  if (vm.count("help")) {
+    std::cout << kUsage << "\n" << d << "\n";
+    return 0;
+  }
+  if (home.empty()) {
+    std::fprintf(stderr, "error: --home DIR is required\n%s", kUsage);
+    return 1;
+  }
+  try {
+    const fs::path file = net::NetworkedHomeFiles{home}.validatorKey();
+    if (fs::exists(file))
+      throw std::runtime_error(file.string() + " exists: a validator key is never replaced");
+    fs::create_directories(home);
+    const Hash32 key = randomSecretKey();
+    writeSecretJson(file, validatorKeyJson(key));
+    std::printf("validator key %s written to %s\n", addressOfSecret(key).checksumHex().c_str(),
+                file.c_str());
     return 0;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "error: %s\n", e.what());
