@@ -372,9 +372,15 @@ ConsensusData BftEngine::consensusDataForNextBlock() {
     auto head = chain_.block(height - 1);
     if (!head || head->commit.empty())
       throw std::runtime_error("the head block has no stored commit");
-    data.lastCommit = head->commit;
+    Commit last = Commit::decode(head->commit);
+    if (headCommit_.height == height - 1 && headCommit_.blockHash == last.blockHash) {
+      last.round = headCommit_.round;
+      last.sigs.clear();
+      for (const auto& [who, sig] : headCommit_.sigs) last.sigs.push_back(CommitSig{who, sig});
+    }
+    data.lastCommit = last.encode();
     std::vector<Address> signers;
-    for (const CommitSig& s : Commit::decode(head->commit).sigs) signers.push_back(s.validator);
+    for (const CommitSig& s : last.sigs) signers.push_back(s.validator);
     std::sort(signers.begin(), signers.end());
     data.parentSigners = std::move(signers);
   }
@@ -513,6 +519,8 @@ void BftEngine::commitDecision(const Decision& d) {
     committedEvidence_.insert(key);
   }
   sealed.block.commit = d.commit.encode();  // stored with the block: anyone can verify it
+  headCommit_ = HeadCommit{d.height, d.commit.round, d.commit.blockHash, {}};
+  for (const CommitSig& s : d.commit.sigs) headCommit_.sigs.emplace(s.validator, s.sig);
   commitSealed(chain_, sealed);
   // Included transactions leave the pool; so do those the block builder found invalid.
   std::vector<const Transaction*> done;
@@ -618,9 +626,14 @@ void BftEngine::handleConsensusMessage(PeerId peer, Channel channel, const Bytes
   } else {
     Vote v = Vote::decode(payload);
     height = v.height;
-    if (!machine_ || height > machine_->height())
-      return bufferForLater(peer, channel, payload, height);
-    verdict = machine_->onVote(v);
+    if (height == headCommit_.height && height == chain_.height()) {
+      // For the committed head: no machine takes it any more (none runs during the commit delay).
+      verdict = addLatePrecommit(v);
+    } else {
+      if (!machine_ || height > machine_->height())
+        return bufferForLater(peer, channel, payload, height);
+      verdict = machine_->onVote(v);
+    }
   }
   if (isOffence(verdict))
     return network_.punish(
@@ -630,6 +643,16 @@ void BftEngine::handleConsensusMessage(PeerId peer, Channel channel, const Bytes
   // signer get it too (each node relays a message once, the seen-set drops echoes).
   if (verdict == Accept::Added || verdict == Accept::Conflict)
     network_.broadcast(channel, payload, peer);
+}
+
+Accept BftEngine::addLatePrecommit(const Vote& v) {
+  if (v.type != MsgType::Precommit || v.round != headCommit_.round || !v.blockHash ||
+      *v.blockHash != headCommit_.blockHash || !headValidators_.find(v.validator))
+    return Accept::OtherHeight;
+  if (headCommit_.sigs.count(v.validator)) return Accept::Duplicate;
+  if (!v.verify(options_.tendermint.chainId, &recoverCache_)) return Accept::BadSignature;
+  headCommit_.sigs.emplace(v.validator, v.sig);
+  return Accept::Added;
 }
 
 void BftEngine::handleTx(PeerId peer, const Bytes& payload) {

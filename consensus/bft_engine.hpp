@@ -295,6 +295,21 @@ class BftEngine final : public Engine {
   std::map<std::tuple<Address, uint64_t, Round, uint8_t>, DuplicateVoteEvidence> pendingEvidence_;
   std::set<std::tuple<Address, uint64_t, Round, uint8_t>> committedEvidence_;
   RecoverCache recoverCache_;
+  // The head block's certificate, grown by the precommits for it that arrive after this node
+  // decided (CometBFT's LastCommit). The decision holds just the precommits that made the quorum;
+  // the next proposal records every signer heard by then, so a validator whose precommit came in
+  // after the quorum is not counted absent (downtime) nor left out of the reward.
+  struct HeadCommit {
+    uint64_t height = 0;  // 0: none (the head was not decided by this engine since it started)
+    Round round = 0;
+    Hash32 blockHash;
+    std::map<Address, Signature> sigs;  // in address order, as Commit wants them
+  };
+  HeadCommit headCommit_;
+  // A precommit for the head block that arrived after the decision: Added (kept, to be relayed),
+  // Duplicate, BadSignature, or OtherHeight when it is not one (another round or value, or a
+  // signer outside the head's set: ignored, as the machine ignores past heights).
+  Accept addLatePrecommit(const Vote& vote);
 
   // Early messages for the height after the machine's (or the next machine's), replayed at start.
   std::deque<std::tuple<PeerId, Channel, Bytes>> buffered_;
