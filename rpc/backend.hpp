@@ -186,6 +186,18 @@ class Backend {
   // Committed transactions only, plus a block's block-events receipt by its synthetic hash
   // (blockEventsTxHash; location.index = the block's transaction count).
   virtual std::optional<ReceiptView> receipt(const Hash32& hash) const = 0;
+  // Every receipt of a committed block in order, its block-events receipt last when it has one;
+  // nullopt for an unknown block. The default asks receipt() for each.
+  virtual std::optional<std::vector<ReceiptView>> blockReceipts(const BlockTag& tag) const {
+    auto view = tag.kind == BlockTag::Kind::Hash ? blockByHash(tag.hash) : blockByNumber(tag);
+    if (!view) return std::nullopt;
+    std::vector<ReceiptView> out;
+    for (const Transaction& tx : view->block.transactions)
+      if (auto r = receipt(tx.hash)) out.push_back(std::move(*r));
+    if (auto events = receipt(blockEventsTxHash(view->block.header.number, view->hash)))
+      out.push_back(std::move(*events));
+    return out;
+  }
 
   // Account state at a block. The node keeps only the latest state: for an older block throw
   // RpcError(-32000, "historical state not available"). nonce("pending") counts the mempool.

@@ -146,6 +146,20 @@ void addEthApi(Dispatcher& d, Backend& backend, const EthApiOptions& opt) {
            return formatReceipt(*r);
          }});
 
+  d.add({"eth_getBlockReceipts",
+         "Every receipt of a block in transaction order (its block-events receipt last): one call "
+         "instead of one per transaction.",
+         {{"block", kBlockTag, true}},
+         "[Receipt object] | null",
+         [be](const Params& p, CallContext&) -> json::value {
+           auto rs = be->blockReceipts(p.get(0, parse::blockTag));
+           if (!rs) return nullptr;
+           json::array out;
+           out.reserve(rs->size());
+           for (const ReceiptView& r : *rs) out.push_back(formatReceipt(r));
+           return out;
+         }});
+
   // Account state (only the latest state is kept).
   d.add({"eth_getBalance", "Balance in wei (10^-18 UNIT).",
          {{"address", kAddress, true}, {"block", kBlockTag + std::string(" (default latest)"), false}},

@@ -106,6 +106,41 @@ std::optional<rpc::ReceiptView> NodeBackend::receipt(const Hash32& hash) const {
   return v;
 }
 
+// One read of the block's receipts row instead of one per transaction.
+std::optional<std::vector<rpc::ReceiptView>> NodeBackend::blockReceipts(const BlockTag& tag) const {
+  std::optional<uint64_t> number;
+  switch (tag.kind) {
+    case BlockTag::Kind::Hash:
+      number = chain_.numberOf(tag.hash);
+      break;
+    case BlockTag::Kind::Number:
+      number = tag.number;
+      break;
+    case BlockTag::Kind::Earliest:
+      number = 0;
+      break;
+    default:  // latest, pending, safe, finalized: blocks are final once committed
+      number = chain_.height();
+  }
+  if (!number || *number > chain_.height()) return std::nullopt;  // see transaction()
+  auto header = chain_.header(*number);
+  if (!header) return std::nullopt;
+  const Hash32 hash = header->hash();
+  std::vector<Receipt> receipts = chain_.receipts(header->number);
+  std::vector<rpc::ReceiptView> out;
+  out.reserve(receipts.size());
+  uint64_t logIndex = 0;
+  for (uint64_t i = 0; i < receipts.size(); ++i) {
+    rpc::ReceiptView v;
+    v.firstLogIndex = logIndex;
+    logIndex += receipts[i].logs.size();
+    v.receipt = std::move(receipts[i]);
+    v.location = rpc::TxLocation{hash, header->number, i, header->baseFeePerGas};
+    out.push_back(std::move(v));
+  }
+  return out;
+}
+
 void NodeBackend::requireHeadState(const BlockTag& tag) const {
   bool head = true;
   if (tag.kind == BlockTag::Kind::Number) head = tag.number == chain_.height();

@@ -31,6 +31,8 @@ class NodeBackend final : public rpc::Backend {
   std::optional<rpc::BlockView> blockByHash(const Hash32& hash) const override;
   std::optional<rpc::TxView> transaction(const Hash32& hash) const override;
   std::optional<rpc::ReceiptView> receipt(const Hash32& hash) const override;
+  std::optional<std::vector<rpc::ReceiptView>> blockReceipts(
+      const rpc::BlockTag& tag) const override;
 
   U256 balance(const Address& account, const rpc::BlockTag& tag) const override;
   uint64_t nonce(const Address& account, const rpc::BlockTag& tag) const override;

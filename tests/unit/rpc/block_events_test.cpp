@@ -203,6 +203,11 @@ TEST_CASE(
   REQUIRE(r.at("logs").as_array().size() == 2);
   CHECK(r.at("logs").at(0) == want);
   CHECK(r.at("logs").at(1).at("logIndex") == "0x2");
+  // In eth_getBlockReceipts it follows the transaction's, log indexes counting through the block.
+  json::value both = node.result("eth_getBlockReceipts", R"(["0x1"])");
+  REQUIRE(both.as_array().size() == 2);
+  CHECK(both.at(0).at("logs").at(0).at("logIndex") == "0x0");
+  CHECK(both.at(1) == r);
   Bloom ownBloom;
   for (const Log& l : s.receipts.back().logs) bloomAddLog(ownBloom, l);
   CHECK(r.at("logsBloom") == json::value(ownBloom.hex()));
@@ -277,6 +282,16 @@ TEST_CASE(
   CHECK(logs.at(0).at("transactionIndex") == "0x1");
   CHECK(bloomMayContain(s.block.header.logsBloom, kStakingAddress));
   json::value r = node.result("eth_getTransactionReceipt", "[" + quoted(eventsHash.hex()) + "]");
+  // eth_getBlockReceipts (NodeBackend's, one read of the block's receipts): the transaction's
+  // receipt, then the block-events one, each as eth_getTransactionReceipt gives it.
+  const json::array all{node.result("eth_getTransactionReceipt", "[" + quoted(tx.hash.hex()) + "]"),
+                        r};
+  CHECK(node.result("eth_getBlockReceipts", R"(["0x1"])") == all);
+  CHECK(node.result("eth_getBlockReceipts", "[" + quoted(s.block.header.hash().hex()) + "]") ==
+        all);
+  CHECK(node.result("eth_getBlockReceipts", R"(["latest"])") == all);
+  CHECK(node.result("eth_getBlockReceipts", R"(["earliest"])") == json::array{});
+  CHECK(node.result("eth_getBlockReceipts", R"(["0x2"])").is_null());
   bool found = false;
   for (const auto& l : r.at("logs").as_array())
     found = found || l.at("topics").at(0) == json::value(topic.hex());

@@ -283,6 +283,16 @@ TEST_CASE("transactions and receipts by hash") {
   CHECK(failed.at("status") == "0x0");
   CHECK(failed.at("revertReason") == "no");
   CHECK(failed.at("logs").at(0).at("logIndex") == "0x0");
+
+  // eth_getBlockReceipts (the Backend's default, one receipt() per transaction): block 5's two
+  // receipts as eth_getTransactionReceipt gives them, by number and by hash; none for block 0.
+  json::array block5{api.result("eth_getTransactionReceipt", "[" + q(H(0x10)) + "]"), receipt};
+  CHECK(api.result("eth_getBlockReceipts", R"(["0x5"])") == block5);
+  CHECK(api.result("eth_getBlockReceipts", "[" + q(H(0x85)) + "]") == block5);
+  CHECK(api.result("eth_getBlockReceipts", R"([{"blockHash":")" + H(0x85) + R"("}])") == block5);
+  CHECK(api.result("eth_getBlockReceipts", R"(["0x0"])") == json::array{});
+  CHECK(api.result("eth_getBlockReceipts", R"(["0x63"])").is_null());
+  CHECK(api.result("eth_getBlockReceipts", "[" + q(H(0x01)) + "]").is_null());
 }
 
 TEST_CASE("eth_feeHistory") {

@@ -448,6 +448,7 @@ std::vector<MethodArgs> methodArgs(const Node& node) {
       {"eth_getBlockTransactionCountByHash", {{kExactText, hash}}},
       {"eth_getTransactionByHash", {{kExactText, tx}}},
       {"eth_getTransactionReceipt", {{kExactText, tx}}},
+      {"eth_getBlockReceipts", {{kExactText, R"("0x5")"}}},
       {"eth_getBalance", {{kExactText, rich}, {kExactText, R"("latest")"}}},
       {"eth_getTransactionCount", {{kExactText, rich}, {kExactText, R"("pending")"}}},
       {"eth_getCode", {{kExactText, rich}, {kExactText, R"({"blockNumber":"0x9"})"}}},
