@@ -215,17 +215,11 @@ try {
   });
 
   await c.check('every process stops cleanly on SIGTERM', async () => {
-    for (const i of t.live()) {
-      const r = await t.nodes[i].stop('SIGTERM');
-      assert.equal(r.code, 0, `node${i}: ${JSON.stringify(r)}`);
-    }
+    await t.stopAllCleanly();
   });
 } finally {
   loadRunning = false;
   if (loader) await loader.catch(() => {});
-  if (t) {
-    await t.killAll();
-    t.dumpOnFailure(c.failed.length > 0);
-  }
+  if (t) await t.teardown(c.failed.length > 0);
   c.finish((ok) => tmp.cleanup(ok));
 }

@@ -226,15 +226,9 @@ try {
   });
 
   await c.check('every process stops cleanly on SIGTERM', async () => {
-    for (const i of t.live()) {
-      const r = await t.nodes[i].stop('SIGTERM');
-      assert.equal(r.code, 0, `node${i}: ${JSON.stringify(r)}`);
-    }
+    await t.stopAllCleanly();
   });
 } finally {
-  if (t) {
-    await t.killAll();
-    t.dumpOnFailure(c.failed.length > 0);
-  }
+  if (t) await t.teardown(c.failed.length > 0);
   c.finish((okAll) => tmp.cleanup(okAll));
 }

@@ -123,16 +123,10 @@ try {
   });
 
   await c.check('nodes stop cleanly on SIGTERM', async () => {
-    for (const i of t.live()) {
-      const r = await t.nodes[i].stop('SIGTERM');
-      assert.equal(r.code, 0, `node${i}: ${JSON.stringify(r)}`);
-    }
+    await t.stopAllCleanly();
   });
 } finally {
-  if (t) {
-    await t.killAll();
-    t.dumpOnFailure(c.failed.length > 0);
-  }
+  if (t) await t.teardown(c.failed.length > 0);
   await sleep(0);
   c.finish((ok) => tmp.cleanup(ok));
 }

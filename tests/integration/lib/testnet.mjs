@@ -163,6 +163,20 @@ export class Testnet {
     for (const n of this.nodes) if (n && !n.exit) await n.kill9();
   }
 
+  // SIGTERM to every running node; each must exit 0.
+  async stopAllCleanly() {
+    for (const i of this.live()) {
+      const r = await this.nodes[i].stop('SIGTERM');
+      assert.equal(r.code, 0, `node${i}: ${JSON.stringify(r)}`);
+    }
+  }
+
+  // A test's last step, passed or not: kill what still runs, keep every log if it failed.
+  async teardown(failed) {
+    await this.killAll();
+    this.dumpOnFailure(failed);
+  }
+
   // On failure: every process's output to DIR/nodeI.log (the scratch directory is kept), and the
   // tail of each node's last process on the console.
   dumpOnFailure(failed) {
