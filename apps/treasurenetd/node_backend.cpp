@@ -22,23 +22,27 @@ std::optional<rpc::BlockView> NodeBackend::view(uint64_t number) const {
   return v;
 }
 
-std::optional<rpc::BlockView> NodeBackend::blockByNumber(const BlockTag& tag) const {
+std::optional<uint64_t> NodeBackend::numberOf(const BlockTag& tag) const {
   switch (tag.kind) {
     case BlockTag::Kind::Earliest:
-      return view(0);
+      return 0;
     case BlockTag::Kind::Number:
-      return view(tag.number);
+      return tag.number;
     case BlockTag::Kind::Hash:
-      return blockByHash(tag.hash);
+      return chain_.numberOf(tag.hash);
     default:  // latest, pending, safe, finalized: blocks are final once committed
-      return view(chain_.height());
+      return chain_.height();
   }
 }
 
-std::optional<rpc::BlockView> NodeBackend::blockByHash(const Hash32& hash) const {
-  auto n = chain_.numberOf(hash);
+std::optional<rpc::BlockView> NodeBackend::blockByNumber(const BlockTag& tag) const {
+  auto n = numberOf(tag);
   if (!n) return std::nullopt;
   return view(*n);
+}
+
+std::optional<rpc::BlockView> NodeBackend::blockByHash(const Hash32& hash) const {
+  return blockByNumber(BlockTag::byHash(hash));
 }
 
 // Block n + 1 records the certificate of block n in its consensus data; every node holds the same
@@ -108,20 +112,7 @@ std::optional<rpc::ReceiptView> NodeBackend::receipt(const Hash32& hash) const {
 
 // One read of the block's receipts row instead of one per transaction.
 std::optional<std::vector<rpc::ReceiptView>> NodeBackend::blockReceipts(const BlockTag& tag) const {
-  std::optional<uint64_t> number;
-  switch (tag.kind) {
-    case BlockTag::Kind::Hash:
-      number = chain_.numberOf(tag.hash);
-      break;
-    case BlockTag::Kind::Number:
-      number = tag.number;
-      break;
-    case BlockTag::Kind::Earliest:
-      number = 0;
-      break;
-    default:  // latest, pending, safe, finalized: blocks are final once committed
-      number = chain_.height();
-  }
+  const std::optional<uint64_t> number = numberOf(tag);
   if (!number || *number > chain_.height()) return std::nullopt;  // see transaction()
   auto header = chain_.header(*number);
   if (!header) return std::nullopt;

@@ -56,6 +56,7 @@ class NodeBackend final : public rpc::Backend {
   // Throws "historical state not available" unless `tag` names the head (or pending).
   void requireHeadState(const rpc::BlockTag& tag) const;
   std::optional<rpc::BlockView> view(uint64_t number) const;
+  std::optional<uint64_t> numberOf(const rpc::BlockTag& tag) const;  // nullopt: unknown hash
   BlockContext nextBlockContext() const;
 
   const ChainStore& chain_;
