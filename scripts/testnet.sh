@@ -15,6 +15,15 @@ dir=${2:-./testnet}
 count=${3:-4}
 bin=${TREASURENETD:-build/bin/treasurenetd}
 
+# Whether PID is a live treasurenetd of HOME: a zombie (killed, not yet reaped) or a pid the
+# kernel has given to another program since is not.
+running() {
+  local pid=$1 home=$2 state
+  [ -r "/proc/$pid/stat" ] || return 1
+  state=$(sed 's/^.*) //' "/proc/$pid/stat" | cut -d' ' -f1)
+  [ "$state" != Z ] && tr '\0' ' ' <"/proc/$pid/cmdline" | grep -qF -- "--home $home "
+}
+
 case "$cmd" in
   start)
     if [ -z "${TREASURENETD:-}" ] && [ ! -x "$bin" ]; then
@@ -27,7 +36,7 @@ case "$cmd" in
     fi
     for home in "$dir"/node*/; do
       home=${home%/}
-      if [ -f "$home/node.pid" ] && kill -0 "$(cat "$home/node.pid")" 2>/dev/null; then
+      if [ -f "$home/node.pid" ] && running "$(cat "$home/node.pid")" "$home"; then
         echo "$home already running (pid $(cat "$home/node.pid"))"
         continue
       fi
@@ -40,9 +49,10 @@ case "$cmd" in
     for pidfile in "$dir"/node*/node.pid; do
       [ -f "$pidfile" ] || continue
       pid=$(cat "$pidfile")
-      if kill -TERM "$pid" 2>/dev/null; then
-        while kill -0 "$pid" 2>/dev/null; do sleep 0.1; done
-        echo "stopped $(dirname "$pidfile") (pid $pid)"
+      home=$(dirname "$pidfile")
+      if running "$pid" "$home" && kill -TERM "$pid" 2>/dev/null; then
+        while running "$pid" "$home"; do sleep 0.1; done
+        echo "stopped $home (pid $pid)"
       fi
       rm -f "$pidfile"
     done
@@ -52,7 +62,7 @@ case "$cmd" in
       home=${home%/}
       rpc=$(sed -n 's/.*"rpcAddr":"\([^"]*\)".*/\1/p' "$home/config.json")
       state=stopped
-      if [ -f "$home/node.pid" ] && kill -0 "$(cat "$home/node.pid")" 2>/dev/null; then state=running; fi
+      if [ -f "$home/node.pid" ] && running "$(cat "$home/node.pid")" "$home"; then state=running; fi
       block=$(curl -s -m 2 -H 'content-type: application/json' \
         -d '{"jsonrpc":"2.0","id":1,"method":"eth_blockNumber","params":[]}' "http://$rpc" 2>/dev/null |
         sed -n 's/.*"result":"\([^"]*\)".*/\1/p' || true)

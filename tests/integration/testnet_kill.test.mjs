@@ -1,7 +1,8 @@
 // Crash faults with real processes: a validator of four is killed with SIGKILL at random instants
 // (8 kills, 0-1.5 s after each restart, the victim chosen at random each time) while transfers
 // keep flowing through the live nodes; each time it is restarted from its home (chain database
-// and signing log as the kill left them). No node may ever log an equivocation (the engine's
+// and signing log as the kill left them). Then the whole network is killed at once, 3 times at
+// random instants (a power cut of every machine), and restarted. No node may ever log an equivocation (the engine's
 // "signed two … votes" evidence report or double-sign evidence from a peer), and at the end the
 // chain still commits, with the same block hash and state root at every height on every node.
 // The generator is seeded: TN_KILL_SEED=<n> repeats a run (the seed is printed).
@@ -63,6 +64,21 @@ try {
     }
   });
 
+  const NETWORK_KILLS = 3;
+  await c.check(`${NETWORK_KILLS} SIGKILLs of all four validators at once, at random instants, each restarted`,
+                async () => {
+    for (let k = 0; k < NETWORK_KILLS; k++) {
+      const delay = Math.floor(random() * 1500);
+      await sleep(delay);
+      const before = Math.max(...(await t.heights(all).catch(() => [-1])));
+      await Promise.all(all.map((i) => t.nodes[i].kill9()));
+      console.log(`  network kill ${k + 1}: after ${delay} ms at height ${before}`);
+      await Promise.all(all.map((i) => t.start(i)));
+      // Consensus runs again before the next cut, which then falls somewhere inside a height.
+      await t.waitHeight(all, before + 1, 30000, `the restarted network to commit past height ${before}`);
+    }
+  });
+
   await c.check('after the kills the chain commits again on every node, transfers included', async () => {
     const h = Math.max(...(await t.heights(all)));
     await t.waitHeight(all, h + 3, 60000, `every node to pass height ${h + 3}`);
@@ -89,7 +105,7 @@ try {
     const lines = logs.split('\n').filter((l) => /signed two|double-signed|evidence/.test(l));
     assert.deepEqual(lines, [], 'equivocation reported');
     // The kills really hit running validators: each restart resumed from the signing log.
-    assert.equal(t.history.length, V + KILLS);
+    assert.equal(t.history.length, V + KILLS + NETWORK_KILLS * V);
   });
 
   await c.check('validators stop cleanly on SIGTERM', async () => {
