@@ -109,7 +109,9 @@ class Portal {
     }
     parsed_ = parseCommand(tokens, own, synopsis);
     g_ = resolveGlobals(parsed_.vm);
-    expectArgs(parsed_, positionals, positionals ? "see --help" : "no positional arguments");
+    expectArgs(parsed_, positionals,
+               positionals ? std::to_string(positionals) + " argument(s), see --help"
+                           : "no positional arguments");
     keyring_.emplace(g_.keystoreDir);
     rpc_.emplace(g_.rpcUrl, g_.timeout);
   }
@@ -514,6 +516,100 @@ int bid(const std::vector<std::string>& t) {
                 {u256ToDecimal(parseScaled(p.opt("amount"), kTokenDecimals, "--amount"))});
 }
 
+// ---- validators (staking) ----------------------------------------------------------------------
+
+// The staking entry of `who` from tn_getValidators; NodeError when it is not a validator.
+json::object validatorEntry(Portal& p, const Address& who) {
+  const json::value all = p.rpc().call("tn_getValidators");
+  for (const auto& v : all.at("validators").as_array())
+    if (Address::parse(std::string(v.at("address").as_string())) == who) return v.as_object();
+  throw NodeError("no validator " + who.checksumHex());
+}
+
+void printValidator(const json::object& v) {
+  std::cout << text(v.at("address")) << "  " << text(v.at("moniker")) << "\n"
+            << "  status      " << text(v.at("status"))
+            << (v.at("active").as_bool() ? " (in the active set)" : "") << "\n  power       "
+            << json::serialize(v.at("power")) << "\n  tokens      "
+            << text(v.at("tokens").at("amount")) << " UNIT (self-stake "
+            << text(v.at("selfStake").at("amount")) << ")"
+            << "\n  commission  " << json::serialize(v.at("commissionBps")) << " bps"
+            << "\n  missed      " << json::serialize(v.at("missedInWindow"))
+            << " blocks in the window\n";
+  if (v.at("jailed").as_bool())
+    std::cout << "  jailed until "
+              << (v.at("jailedUntil").is_string() ? text(v.at("jailedUntil"))
+                                                  : text(v.at("jailedUntil").at("utc")))
+              << "\n";
+}
+
+int validator(const std::vector<std::string>& t, const std::string& action) {
+  auto d = options();
+  d.add_options()("moniker", po::value<std::string>(),
+                  "create/edit: the validator's name (1-64 bytes)")(
+      "commission-bps", po::value<std::string>(),
+      "create/edit: commission in basis points (0-10000)")(
+      "self-stake", po::value<std::string>(),
+      "create: UNIT bonded by the operator (at least minSelfStake)");
+  const bool sends = action != "show" && action != "list";
+  Portal p(
+      t, d,
+      "validator create --from KEY --moniker M --commission-bps 1000 --self-stake UNIT\n"
+      "       tncli validator edit --from KEY --moniker M --commission-bps N\n"
+      "       tncli validator unjail --from KEY\n"
+      "       tncli validator show <address|name>\n"
+      "       tncli validator list\n"
+      "KEY is the validator's own key: its address is the validator's, and its consensus key's\n"
+      "(treasurenetd validator-key writes it; import it with tncli keys import).",
+      action == "show" ? 1 : 0, sends);
+  if (action == "list") {
+    json::value all = p.rpc().call("tn_getValidators");
+    if (p.globals().json) {
+      printJson(all);
+      return kExitOk;
+    }
+    for (const auto& v : all.at("validators").as_array()) printValidator(v.as_object());
+    std::cout << "active set since block " << json::serialize(all.at("active").at("since"))
+              << ", total power " << json::serialize(all.at("active").at("totalPower")) << "\n";
+    return kExitOk;
+  }
+  if (action == "show") {
+    json::object v = validatorEntry(p, p.address(p.args()[0]));
+    if (p.globals().json)
+      printJson(v);
+    else
+      printValidator(v);
+    return kExitOk;
+  }
+  const Address staking = p.module("staking");
+  if (action == "unjail") return p.send(staking, "unjail()", {});
+  const std::string moniker = p.opt("moniker"), bps = p.opt("commission-bps");
+  if (action == "edit") return p.send(staking, "editValidator(string,uint256)", {moniker, bps});
+  return p.send(staking, "createValidator(string,uint256)", {moniker, bps},
+                parseUnitAmount(p.opt("self-stake"), "--self-stake"));
+}
+
+int delegation(const std::vector<std::string>& t, const std::string& action) {
+  auto d = options();
+  d.add_options()("validator", po::value<std::string>(), "the validator (address or name)")(
+      "value", po::value<std::string>(), "delegate: UNIT to bond")(
+      "amount", po::value<std::string>(),
+      "undelegate: UNIT to unbond (paid after the unbonding period)");
+  Portal p(t, d,
+           "delegate --from A --validator V --value UNIT\n"
+           "       tncli undelegate --from A --validator V --amount UNIT\n"
+           "       tncli withdraw-rewards --from A --validator V",
+           0, true);
+  const Address staking = p.module("staking");
+  const std::string v = p.address(p.opt("validator")).hex();
+  if (action == "delegate")
+    return p.send(staking, "delegate(address)", {v}, parseUnitAmount(p.opt("value"), "--value"));
+  if (action == "undelegate")
+    return p.send(staking, "undelegate(address,uint256)",
+                  {v, u256ToDecimal(parseUnitAmount(p.opt("amount"), "--amount"))});
+  return p.send(staking, "withdrawRewards(address)", {v});
+}
+
 int propose(const std::vector<std::string>& t) {
   Portal p(t, options(),
            "propose --from FM <what> args...\n"
@@ -653,6 +749,14 @@ const std::map<std::string, Command>& portalCommands() {
       {"transfer-tat", transferTat},
       {"tat-balance", tatBalance},
       {"bid", bid},
+      {"validator create", [](const auto& t) { return validator(t, "create"); }},
+      {"validator edit", [](const auto& t) { return validator(t, "edit"); }},
+      {"validator unjail", [](const auto& t) { return validator(t, "unjail"); }},
+      {"validator show", [](const auto& t) { return validator(t, "show"); }},
+      {"validator list", [](const auto& t) { return validator(t, "list"); }},
+      {"delegate", [](const auto& t) { return delegation(t, "delegate"); }},
+      {"undelegate", [](const auto& t) { return delegation(t, "undelegate"); }},
+      {"withdraw-rewards", [](const auto& t) { return delegation(t, "withdraw-rewards"); }},
       {"propose", propose},
       {"propose permission", [](const auto& t) { return proposeWhat(t, "permission"); }},
       {"propose config", [](const auto& t) { return proposeWhat(t, "config"); }},
@@ -667,9 +771,12 @@ const std::map<std::string, Command>& portalCommands() {
   return kCommands;
 }
 
-bool isPortalGroup(const std::string& word) { return word == "holders" || word == "propose"; }
+bool isPortalGroup(const std::string& word) {
+  return word == "holders" || word == "propose" || word == "validator";
+}
 
-const char* const kPortalUsage = R"USAGE(production portal (amounts in human units; each command sends one transaction from
+const char* const kPortalUsage =
+    R"USAGE(production portal (amounts in human units; each command sends one transaction from
 --from, waits for its receipt and prints revert reasons as "reverted: <reason>"):
   register --kind OIL --name N --documents FILE|HASH     apply as a producer of a kind
   approve --producer A --kind OIL [--reject REASON]      FOUNDATION_MANAGER: admit or reject
@@ -689,6 +796,15 @@ const char* const kPortalUsage = R"USAGE(production portal (amounts in human uni
   sign <id> | execute <id> | proposals [--pending]       multisig signatures and execution
   status --well ID [--month 2026-10]                     a well and its months
 A well ID is 0x + 32 bytes of hex or any name (its Keccak-256 is the id).
+
+validators (staking; the validator's commands are sent from its own key):
+  validator create --moniker M --commission-bps 1000 --self-stake UNIT   become a validator
+  validator edit --moniker M --commission-bps N          change name and commission
+  validator unjail                                       after a downtime jail has ended
+  validator show <address|name> | validator list         status, power, stake, missed blocks, jail
+  delegate --validator V --value UNIT                    bond UNIT to a validator
+  undelegate --validator V --amount UNIT                 unbond (paid after the unbonding period)
+  withdraw-rewards --validator V                         claim rewards (and commission, for its operator)
 )USAGE";
 
 }  // namespace tn::cli

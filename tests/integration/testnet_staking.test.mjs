@@ -2,14 +2,14 @@
 // "Becoming a validator"). A 4-validator testnet with one follower, its genesis giving staking a
 // short downtime window (10 of 20 blocks must be signed), a 15 s jail and a 5 % downtime slash.
 // (1) Joining: the follower's home gets a key from `treasurenetd validator-key` and restarts with
-// it (not in the set, it still only follows); its address is funded and sends createValidator with
-// 3,000 UNIT through tncli. Asserted: staking makes it active, every node's consensus takes it in
-// with its power, it signs precommits (tn_getCommit names it, the signature verifies), and its
+// it (not in the set, it still only follows); its address is funded and sends createValidator
+// with 3,000 UNIT (`tncli validator create`). Asserted: staking makes it active, every node's
+// consensus takes it in with its power, it signs precommits (tn_getCommit names it, the signature verifies), and its
 // power counts: with two genesis validators killed (2,000 of 7,000) the chain goes on, where four
 // equal validators alone would halt. (2) Downtime: genesis validator 3 is killed and stays down;
 // staking jails it and cuts its tokens by exactly 5 %, and every node's consensus drops it; an
-// unjail before the jail ends reverts with the time; afterwards its operator unjails it through
-// tncli, it is back in every node's set with the cut power and signs certificates again. One chain
+// unjail before the jail ends reverts with the time; afterwards its operator unjails it
+// (`tncli validator unjail`), it is back in every node's set with the cut power and signs certificates again. One chain
 // on every node at the end.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -27,7 +27,6 @@ const JOINER = 4;  // the follower's index
 const DOWN = 3;    // the genesis validator that goes down for good
 const SLASH_BPS = 500n;
 const JAIL_SECONDS = 15;
-const STAKING = '0x000000000000000000000000000000000000100B';
 let t;
 let joiner;  // its validator address, lower case
 
@@ -92,8 +91,8 @@ try {
   let since;
   await c.check('funded, it sends createValidator with 3,000 UNIT through tncli and becomes active', async () => {
     ok(await tncli(['send', '--from', 'funder', '--to', 'operator', '--value', '3010', '--wait']));
-    const out = ok(await tncli(['tx', '--from', 'operator', '--to', STAKING, '--sig', 'createValidator(string,uint256)',
-                                'joiner', '500', '--value', '3000', '--wait']));
+    const out = ok(await tncli(['validator', 'create', '--from', 'operator', '--moniker', 'joiner',
+                                '--commission-bps', '500', '--self-stake', '3000']));
     assert.match(out, /status\s+success/);
     await waitFor(async () => (await activeSet(0)).members.some((m) => m.address.toLowerCase() === joiner), 20000,
                   'staking to put the new validator in the active set');
@@ -171,7 +170,7 @@ try {
     await t.start(DOWN);
     const key = JSON.parse(fs.readFileSync(path.join(t.homes[DOWN], 'validator_key.json'), 'utf8'));
     ok(await tncli(['keys', 'import', key.privateKey, '--name', 'down-operator', '--light-kdf']));
-    const unjail = ['tx', '--from', 'down-operator', '--to', STAKING, '--sig', 'unjail()', '--wait'];
+    const unjail = ['validator', 'unjail', '--from', 'down-operator'];
     const head = await rpc(t.url(0), 'eth_getBlockByNumber', ['latest', false]);
     if (Number(BigInt(head.timestamp)) + 3 < jailedUntil) {
       // Still jailed: refused, with the time (tncli exits 2 and prints the revert reason).

@@ -147,6 +147,42 @@ await c.check('tx from a key without the role fails clearly (revert, exit 2)', a
   assert.match(r.stderr, /revert/i);
 });
 
+await c.check('validators: create, show, list, delegate, undelegate, withdraw-rewards, unjail', async () => {
+  ok(await tncli(['keys', 'import', accounts[6].privateKey, '--name', 'val', '--light-kdf']));
+  const entry = async () => (await rpc(url, 'tn_getValidators')).validators
+    .find((v) => v.address.toLowerCase() === accounts[6].address.toLowerCase());
+  assert.match(ok(await tncli(['validator', 'create', '--from', 'val', '--moniker', 'my node',
+                               '--commission-bps', '500', '--self-stake', '200'])), /status\s+success/);
+  const shown = JSON.parse(ok(await tncli(['validator', 'show', 'val', '--json'])));
+  assert.deepEqual(shown, await entry());
+  assert.equal(shown.moniker, 'my node');
+  assert.equal(shown.commissionBps, 500);
+  assert.equal(shown.selfStake.amount, '200');
+  assert.match(ok(await tncli(['validator', 'show', accounts[6].address])), /my node\n\s+status\s+\w+/);
+  assert.match(ok(await tncli(['validator', 'list'])), /my node[\s\S]*active set since block \d+/);
+
+  assert.match(ok(await tncli(['delegate', '--from', 'dev5', '--validator', 'val', '--value', '50'])), /status\s+success/);
+  assert.equal((await entry()).tokens.amount, '250');
+  assert.match(ok(await tncli(['undelegate', '--from', 'dev5', '--validator', 'val', '--amount', '20'])), /status\s+success/);
+  assert.equal((await entry()).tokens.amount, '230');
+  assert.match(ok(await tncli(['withdraw-rewards', '--from', 'val', '--validator', 'val'])), /status\s+success/);
+  assert.match(ok(await tncli(['validator', 'edit', '--from', 'val', '--moniker', 'renamed', '--commission-bps', '700'])),
+               /status\s+success/);
+  assert.equal((await entry()).moniker, 'renamed');
+
+  // Refusals: the module's revert reason, exit 2; a non-validator to show, exit 2.
+  const unjail = await tncli(['validator', 'unjail', '--from', 'val']);
+  assert.equal(unjail.code, 2, unjail.stdout + unjail.stderr);
+  assert.match(unjail.stderr, /validator not jailed/);
+  const low = await tncli(['validator', 'create', '--from', 'dev5', '--moniker', 'x', '--commission-bps', '0',
+                           '--self-stake', '1']);
+  assert.equal(low.code, 2, low.stdout + low.stderr);
+  assert.match(low.stderr, /self-stake below minimum/);
+  const none = await tncli(['validator', 'show', 'alice']);
+  assert.equal(none.code, 2);
+  assert.match(none.stderr, /no validator/);
+});
+
 await c.check('a wrong password is refused (exit 1) and nothing is sent', async () => {
   const nonce = await rpc(url, 'eth_getTransactionCount', [alice.address, 'pending']);
   const r = await tncli(['send', '--from', 'alice', '--to', 'dev5', '--value', '0.1'], { password: wrongPasswordFile });
