@@ -1,6 +1,6 @@
 // tncli's Production Portal commands: producer admission, wells and their review, feeder prices
 // and audited figures, daily uploads, margin, clearing, shares, TAT transfers and bids,
-// governance proposals, and `status`. Sending commands build module calls from human units, send
+// governance proposals, and `status`; and the validators' staking commands. Sending commands build module calls from human units, send
 // them from one key and wait for the receipts; reading ones use the node's tn_ methods.
 #pragma once
 
