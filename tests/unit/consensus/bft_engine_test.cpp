@@ -345,6 +345,7 @@ TEST_CASE(
     if (!stopping) late.push_back({std::chrono::steady_clock::now() + 60ms, to, payload});
     return true;
   };
+  int forged = 0;
   std::thread deliverer([&] {
     for (;;) {
       std::optional<Late> next;
@@ -356,9 +357,16 @@ TEST_CASE(
           late.pop_front();
         }
       }
-      if (next)
+      if (next) {
+        // Node 0 also gets a forged copy first (another S: it recovers to someone else), from
+        // peer 9: a late precommit is checked like any vote, and its sender punished.
+        if (next->to == 0 && forged++ < 3) {
+          Vote v = Vote::decode(next->payload);
+          v.sig.s -= 1;
+          net.nodes[0]->engine->receive(PeerId(9), Channel::Vote, v.encode());
+        }
         net.nodes[next->to]->engine->receive(PeerId(3), Channel::Vote, next->payload);
-      else
+      } else
         std::this_thread::sleep_for(2ms);
     }
   });
@@ -394,6 +402,15 @@ TEST_CASE(
   // it proposed, about a quarter of the blocks): it is recorded in (nearly) all of them.
   CHECK(recorded + 1 >= blocks);
   CHECK(stored < blocks);  // the delay did hold node 3 back from the quorum
+  {
+    auto& l = static_cast<Link&>(*net.nodes[0]->link);
+    std::lock_guard lock(l.mutex);
+    REQUIRE(!l.punished.empty());
+    for (const std::string& why : l.punished) {
+      CHECK(why.starts_with("9: vote at height "));
+      CHECK(why.find("bad signature") != std::string::npos);
+    }
+  }
 }
 
 TEST_CASE("bft engine: consensus facts must follow from their proofs") {
