@@ -173,6 +173,9 @@ int runTestnetBench(const Options& o) {
     }
     raw.clear();
     raw.shrink_to_fit();
+    // The server closes connections idle for 30 s, and signing a million transfers takes longer.
+    for (auto& c : control)
+      c = std::make_unique<HttpConn>("127.0.0.1", rpcPort(&c - control.data()));
     std::printf("setup: %zu transfers from %zu senders signed in %.1f s; batches of %zu to the %zu nodes in turn\n",
                 N, S, secondsSince(t0), K, V);
     std::fflush(stdout);
