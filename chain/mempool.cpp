@@ -192,6 +192,10 @@ AddResult Mempool::add(TxPtr tx, const StateReader& committed, const Ledger& led
     acct->txs.emplace(t.nonce, std::move(entry));
     reindex(*acct);
     res.executable = t.nonce <= pending;
+    if (recent_.size() < config_.recentAdmissions)
+      recent_.push_back(t.hash);
+    else if (!recent_.empty())
+      recent_[added_ % recent_.size()] = t.hash;
     ++added_;
     if (trackAdded_) {
       if (addedLog_.size() < config_.maxTxs)
@@ -425,6 +429,21 @@ std::vector<Mempool::TxPtr> Mempool::allLocked() const {
 uint64_t Mempool::addedCount() const {
   std::lock_guard lk(mu_);
   return added_;
+}
+
+Mempool::Admissions Mempool::admittedSince(uint64_t cursor) const {
+  std::lock_guard lk(mu_);
+  Admissions out;
+  out.cursor = added_;
+  if (cursor >= added_) return out;  // nothing new (or a cursor from the future: nothing either)
+  uint64_t first = cursor;
+  if (added_ - first > recent_.size()) {
+    first = added_ - recent_.size();
+    out.missed = first - cursor;
+  }
+  out.hashes.reserve(added_ - first);
+  for (uint64_t i = first; i < added_; ++i) out.hashes.push_back(recent_[i % recent_.size()]);
+  return out;
 }
 
 bool Mempool::waitForAdded(uint64_t seen, std::chrono::milliseconds timeout) const {

@@ -25,6 +25,8 @@ struct MempoolConfig {
   std::size_t maxTxs = 20000;
   uint64_t maxNonceGap = 64;  // how far past the pending nonce a transaction may be queued
   uint64_t blockGasLimit = 0;
+  // Hashes of the latest admissions kept for pending-transaction filters (admittedSince).
+  std::size_t recentAdmissions = 16384;
 };
 
 struct AddResult {
@@ -82,6 +84,18 @@ class Mempool {
   void trackAdded();
   std::vector<TxPtr> takeAdded();
 
+  // For pending-transaction filters (eth_newPendingTransactionFilter): the hashes of the
+  // transactions admitted after the first `cursor` admissions (addedCount() values), oldest first,
+  // and the new cursor. Only the last config().recentAdmissions are remembered: a reader that fell
+  // further behind gets those, and `missed` says how many it lost. Committed or evicted ones are
+  // included: the filter reports admissions, as geth's does.
+  struct Admissions {
+    std::vector<Hash32> hashes;
+    uint64_t cursor = 0;
+    uint64_t missed = 0;
+  };
+  Admissions admittedSince(uint64_t cursor) const;
+
   // Block-producer wake-ups. `addedCount` counts successful adds; waitForAdded returns true as
   // soon as it exceeds `seen` (false on timeout). waitForPending returns true once the pool is
   // non-empty. onAdded callbacks run on the adding thread after the pool lock is released and
@@ -133,6 +147,7 @@ class Mempool {
   U256 evictBaseFee_ = 0;  // the base fee EvictKey tips were computed at
   uint64_t seq_ = 0;
   uint64_t added_ = 0;
+  std::vector<Hash32> recent_;  // admission i at i % recentAdmissions, grown to that size
   bool trackAdded_ = false;
   bool addedOverflow_ = false;
   std::vector<TxPtr> addedLog_;  // since the last takeAdded(), when tracked

@@ -159,6 +159,12 @@ struct CommitView {
   Bytes raw;  // the certificate's RLP as stored
 };
 
+// Transactions admitted to the pool after a cursor (pending-transaction filters).
+struct PoolAdmissions {
+  std::vector<Hash32> hashes;  // oldest first
+  uint64_t cursor = 0;         // the admission count now: the next call's cursor
+};
+
 struct SyncStatus {
   uint64_t startingBlock = 0;
   uint64_t currentBlock = 0;
@@ -197,6 +203,20 @@ class Backend {
     if (auto events = receipt(blockEventsTxHash(view->block.header.number, view->hash)))
       out.push_back(std::move(*events));
     return out;
+  }
+
+  // Hashes of the committed blocks from..to (inclusive, to <= the latest), for block filters.
+  // The default reads each block; a node reads only headers.
+  virtual std::vector<Hash32> blockHashes(uint64_t from, uint64_t to) const {
+    std::vector<Hash32> out;
+    for (uint64_t n = from; n <= to; ++n)
+      if (auto b = blockByNumber(BlockTag::at(n))) out.push_back(b->hash);
+    return out;
+  }
+  // The hashes of the transactions admitted to the pool after its first `cursor` admissions
+  // (the last 16,384 at most) and the admission count now; for pending-transaction filters.
+  virtual PoolAdmissions admittedSince(uint64_t /*cursor*/) const {
+    throw RpcError(code::kServer, "pending-transaction filters not available on this node");
   }
 
   // Account state at a block. The node keeps only the latest state: for an older block throw

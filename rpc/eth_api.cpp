@@ -1,7 +1,9 @@
 #include "rpc/eth_api.hpp"
 
 #include <boost/json/object.hpp>
+#include <functional>
 
+#include "rpc/filters.hpp"
 #include "rpc/format.hpp"
 #include "rpc/params.hpp"
 #include "rpc/subscriptions.hpp"
@@ -61,6 +63,38 @@ std::vector<double> percentiles(const json::value& v, std::size_t max) {
       throw std::invalid_argument("percentiles must be in ascending order");
     out.push_back(p);
   }
+  return out;
+}
+
+// eth_getLogs and eth_getFilterLogs: tags resolved against the head, the range and result caps
+// applied. `badFilter` makes the -32602 error for an inverted range.
+json::array findLogs(const Backend& be, const EthApiOptions& opt, parse::LogFilter f,
+                     const std::function<RpcError(const std::string&)>& badFilter) {
+  LogQuery q;
+  q.criteria = std::move(f.criteria);
+  q.limit = opt.maxLogResults;
+  if (f.blockHash) {
+    q.blockHash = f.blockHash;
+  } else {
+    uint64_t latest = be.latestBlockNumber();
+    q.fromBlock = resolveNumber(f.fromBlock, latest);
+    q.toBlock = std::min(resolveNumber(f.toBlock, latest), latest);
+    if (q.fromBlock > latest) return json::array{};  // nothing committed there yet
+    if (q.fromBlock > q.toBlock) throw badFilter("fromBlock is after toBlock");
+    if (q.toBlock - q.fromBlock >= opt.maxLogBlockRange) {
+      throw RpcError(code::kLimitExceeded,
+                     "block range too large: " + std::to_string(q.toBlock - q.fromBlock + 1) +
+                         " blocks, max " + std::to_string(opt.maxLogBlockRange));
+    }
+  }
+  auto logs = be.logs(q);
+  if (logs.size() > opt.maxLogResults) {
+    throw RpcError(code::kLimitExceeded,
+                   "query returned more than " + std::to_string(opt.maxLogResults) + " results");
+  }
+  json::array out;
+  out.reserve(logs.size());
+  for (const auto& l : logs) out.emplace_back(formatLog(l));
   return out;
 }
 
@@ -251,43 +285,96 @@ void addEthApi(Dispatcher& d, Backend& backend, const EthApiOptions& opt) {
          }});
 
   // Logs.
+  const std::string kFilterObject =
+      "Filter {fromBlock, toBlock (default latest) | blockHash, address: Address|[Address], "
+      "topics: [null|Hash|[Hash]] (at most 4)}";
   d.add({"eth_getLogs",
          "Logs matching a filter, over at most " + std::to_string(opt.maxLogBlockRange) +
              " blocks and " + std::to_string(opt.maxLogResults) + " results (else -32005).",
-         {{"filter",
-           "Filter {fromBlock, toBlock (default latest) | blockHash, address: Address|[Address], "
-           "topics: [null|Hash|[Hash]] (at most 4)}",
-           true}},
+         {{"filter", kFilterObject, true}},
          "Array of log objects",
          [be, opt](const Params& p, CallContext&) -> json::value {
            auto f = p.get(0, parse::logFilter);
-           LogQuery q;
-           q.criteria = std::move(f.criteria);
-           q.limit = opt.maxLogResults;
-           if (f.blockHash) {
-             q.blockHash = f.blockHash;
-           } else {
-             uint64_t latest = be->latestBlockNumber();
-             q.fromBlock = resolveNumber(f.fromBlock, latest);
-             q.toBlock = std::min(resolveNumber(f.toBlock, latest), latest);
-             if (q.fromBlock > latest) return json::array{};  // nothing committed there yet
-             if (q.fromBlock > q.toBlock) throw p.error(0, "fromBlock is after toBlock");
-             if (q.toBlock - q.fromBlock >= opt.maxLogBlockRange) {
-               throw RpcError(code::kLimitExceeded,
-                              "block range too large: " +
-                                  std::to_string(q.toBlock - q.fromBlock + 1) + " blocks, max " +
-                                  std::to_string(opt.maxLogBlockRange));
-             }
-           }
-           auto logs = be->logs(q);
-           if (logs.size() > opt.maxLogResults) {
-             throw RpcError(code::kLimitExceeded, "query returned more than " +
-                                                      std::to_string(opt.maxLogResults) + " results");
-           }
+           return findLogs(*be, opt, std::move(f),
+                           [&](const std::string& what) { return p.error(0, what); });
+         }});
+
+  // Polling filters (HTTP clients' alternative to eth_subscribe).
+  FilterOptions fo;
+  fo.maxFilters = opt.maxFilters;
+  fo.timeout = opt.filterTimeout;
+  fo.maxBlockRange = opt.maxLogBlockRange;
+  fo.maxResults = opt.maxLogResults;
+  auto filters = std::make_shared<FilterRegistry>(backend, fo);
+  const std::string expiry =
+      "; dropped when not polled for " + std::to_string(opt.filterTimeout.count()) + " s";
+  d.add({"eth_newFilter",
+         "Installs a log filter; eth_getFilterChanges then returns the matching logs of the blocks "
+         "committed since its previous call" +
+             expiry + ".",
+         {{"filter", "Filter {fromBlock, toBlock (default latest: no bound), address, topics}",
+           true}},
+         "String (filter id)",
+         [filters](const Params& p, CallContext&) -> json::value {
+           auto f = p.get(0, parse::logFilter);
+           if (f.blockHash)
+             throw p.error(0, "blockHash is not allowed in a filter (use eth_getLogs)");
+           return json::string(
+               filters->newLogFilter({std::move(f.criteria), f.fromBlock, f.toBlock}));
+         }});
+  d.add({"eth_newBlockFilter",
+         "Installs a block filter; eth_getFilterChanges then returns the hashes of the blocks "
+         "committed since its previous call" +
+             expiry + ".",
+         {},
+         "String (filter id)",
+         [filters](const Params&, CallContext&) -> json::value {
+           return json::string(filters->newBlockFilter());
+         }});
+  d.add({"eth_newPendingTransactionFilter",
+         "Installs a pending-transaction filter; eth_getFilterChanges then returns the hashes of "
+         "the transactions admitted to this node's pool since its previous call (the last 16384 "
+         "at most)" +
+             expiry + ".",
+         {},
+         "String (filter id)",
+         [filters](const Params&, CallContext&) -> json::value {
+           return json::string(filters->newPendingTransactionFilter());
+         }});
+  d.add({"eth_getFilterChanges",
+         "What a filter has seen since its previous poll (or its installation): log objects for a "
+         "log filter, hashes for the others.",
+         {{"filterId", "String", true}},
+         "Array of log objects | Array of hashes",
+         [filters](const Params& p, CallContext&) -> json::value {
+           FilterChanges c = filters->changes(p.get(0, parse::string));
            json::array out;
-           out.reserve(logs.size());
-           for (const auto& l : logs) out.emplace_back(formatLog(l));
+           if (c.logs) {
+             out.reserve(c.logViews.size());
+             for (const auto& l : c.logViews) out.emplace_back(formatLog(l));
+           } else {
+             out.reserve(c.hashes.size());
+             for (const auto& h : c.hashes) out.emplace_back(h.hex());
+           }
            return out;
+         }});
+  d.add({"eth_getFilterLogs",
+         "Every log matching a log filter over its fromBlock..toBlock now, as eth_getLogs.",
+         {{"filterId", "String", true}},
+         "Array of log objects",
+         [be, opt, filters](const Params& p, CallContext&) -> json::value {
+           LogFilterSpec spec = filters->logFilter(p.get(0, parse::string));
+           parse::LogFilter f{std::move(spec.criteria), std::nullopt, spec.fromBlock, spec.toBlock};
+           return findLogs(*be, opt, std::move(f), [](const std::string& what) {
+             return invalidParams("the filter's " + what);
+           });
+         }});
+  d.add({"eth_uninstallFilter",
+         "Removes a filter.",
+         {{"filterId", "String", true}},
+         "Boolean (false if unknown or expired)",
+         [filters](const Params& p, CallContext&) -> json::value {
+           return filters->uninstall(p.get(0, parse::string));
          }});
 
   // Subscriptions (WebSocket only).

@@ -1,6 +1,7 @@
 // The web3_, net_ and eth_ methods, answered from a Backend and formatted as geth does.
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 
@@ -14,6 +15,9 @@ struct EthApiOptions {
   std::size_t maxLogResults = 10'000;  // eth_getLogs: more matches → -32005
   uint64_t maxFeeHistoryBlocks = 1024;  // eth_feeHistory: larger counts are capped, as geth
   std::size_t maxFeeHistoryPercentiles = 100;
+  // Polling filters (rpc/filters.hpp): installed at most, and dropped when unpolled this long.
+  std::size_t maxFilters = 1000;
+  std::chrono::seconds filterTimeout{300};
 };
 
 // Declares the methods on `dispatcher`; `backend` must outlive it.

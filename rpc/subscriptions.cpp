@@ -2,29 +2,22 @@
 
 #include <algorithm>
 #include <boost/json/serialize.hpp>
-#include <random>
 
 #include "chain/random.hpp"
 #include "rpc/format.hpp"
 
 namespace tn::rpc {
 
-namespace {
-
-// Ids only need to be unguessable enough not to collide; one generator per thread avoids a lock.
-std::string newSubscriptionId() {
-  thread_local std::mt19937_64 gen{[] {
-    uint64_t seed = 0;
-    secureRandom(std::span<uint8_t>(reinterpret_cast<uint8_t*>(&seed), sizeof seed));
-    return seed;
-  }()};
+// Filters are the node's, not a connection's (any connection may poll or uninstall one), so
+// their ids must not be predictable from other ids: 128 bits from the kernel's generator, not a
+// seeded PRNG whose state its outputs reveal.
+std::string newRandomId() {
   Bytes b(16);
-  for (std::size_t i = 0; i < b.size(); i += 8) {
-    uint64_t r = gen();
-    for (std::size_t k = 0; k < 8; ++k) b[i + k] = static_cast<uint8_t>(r >> (8 * k));
-  }
+  secureRandom(std::span<uint8_t>(b.data(), b.size()));
   return toHex(b);
 }
+
+namespace {
 
 // Splices an already serialized result into the notification envelope; ids are plain hex, so
 // nothing needs escaping.
@@ -56,7 +49,7 @@ std::string SubscriptionSet::add(Subscription s) {
     throw RpcError(code::kServer,
                    "too many subscriptions on this connection (max " + std::to_string(max_) + ")");
   }
-  std::string id = newSubscriptionId();
+  std::string id = newRandomId();
   subs_.emplace_back(id, std::move(s));
   return id;
 }

@@ -13,6 +13,9 @@
 
 namespace tn::rpc {
 
+// "0x" + 32 random hex digits: the ids of subscriptions and filters.
+std::string newRandomId();
+
 struct Subscription {
   enum class Kind { NewHeads, Logs };
   Kind kind = Kind::NewHeads;

@@ -63,6 +63,8 @@ NodeConfig NodeConfig::load(const std::filesystem::path& file) {
     c.rpcCorsOrigins = json::value_to<std::vector<std::string>>(*x);
   num("logsMaxBlockRange", c.logsMaxBlockRange);
   num("logsMaxResults", c.logsMaxResults);
+  num("rpcMaxFilters", c.rpcMaxFilters);
+  num("rpcFilterTimeoutSeconds", c.rpcFilterTimeoutSeconds);
   num("blockTimeMs", c.blockTimeMs);
   num("mempoolMaxTxs", c.mempoolMaxTxs);
   num("maxTxsPerBlock", c.maxTxsPerBlock);
@@ -82,6 +84,8 @@ void NodeConfig::save(const std::filesystem::path& file) const {
   o["rpcCorsOrigins"] = std::move(cors);
   o["logsMaxBlockRange"] = logsMaxBlockRange;
   o["logsMaxResults"] = logsMaxResults;
+  o["rpcMaxFilters"] = rpcMaxFilters;
+  o["rpcFilterTimeoutSeconds"] = rpcFilterTimeoutSeconds;
   o["blockTimeMs"] = blockTimeMs;
   o["mempoolMaxTxs"] = mempoolMaxTxs;
   o["maxTxsPerBlock"] = maxTxsPerBlock;
@@ -233,6 +237,8 @@ Node::Node(const HomePaths& paths, const Genesis& genesis, const NodeConfig& con
   rpc::EthApiOptions eo2;
   eo2.maxLogBlockRange = config.logsMaxBlockRange;
   eo2.maxLogResults = config.logsMaxResults;
+  eo2.maxFilters = config.rpcMaxFilters;
+  eo2.filterTimeout = std::chrono::seconds(config.rpcFilterTimeoutSeconds);
   rpc::addEthApi(*dispatcher_, *backend_, eo2);
   rpc::addTnApi(*dispatcher_, *backend_);
   rpc::ServerOptions so;

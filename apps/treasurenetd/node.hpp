@@ -34,6 +34,8 @@ struct NodeConfig {
   std::vector<std::string> rpcCorsOrigins;
   uint64_t logsMaxBlockRange = 10'000;
   std::size_t logsMaxResults = 10'000;
+  std::size_t rpcMaxFilters = 1000;        // eth_newFilter & co.: installed at most
+  uint64_t rpcFilterTimeoutSeconds = 300;  // a filter not polled this long is dropped
   uint64_t blockTimeMs = 0;
   std::size_t mempoolMaxTxs = 20'000;
   std::size_t maxTxsPerBlock = 10'000;

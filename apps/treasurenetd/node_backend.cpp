@@ -272,6 +272,18 @@ rpc::CallResult NodeBackend::estimateGas(const rpc::CallRequest& request, const 
   return out;  // gas use does not depend on the limit, so the used amount is the estimate
 }
 
+std::vector<Hash32> NodeBackend::blockHashes(uint64_t from, uint64_t to) const {
+  std::vector<Hash32> out;
+  for (uint64_t n = from; n <= to; ++n)
+    if (auto header = chain_.header(n)) out.push_back(header->hash());
+  return out;
+}
+
+rpc::PoolAdmissions NodeBackend::admittedSince(uint64_t cursor) const {
+  Mempool::Admissions a = mempool_.admittedSince(cursor);
+  return {std::move(a.hashes), a.cursor};
+}
+
 std::vector<rpc::LogView> NodeBackend::logs(const rpc::LogQuery& q) const {
   LogFilter f;
   f.addresses = q.criteria.addresses;

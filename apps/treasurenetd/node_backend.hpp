@@ -34,6 +34,9 @@ class NodeBackend final : public rpc::Backend {
   std::optional<std::vector<rpc::ReceiptView>> blockReceipts(
       const rpc::BlockTag& tag) const override;
 
+  std::vector<Hash32> blockHashes(uint64_t from, uint64_t to) const override;
+  rpc::PoolAdmissions admittedSince(uint64_t cursor) const override;
+
   U256 balance(const Address& account, const rpc::BlockTag& tag) const override;
   uint64_t nonce(const Address& account, const rpc::BlockTag& tag) const override;
   Bytes code(const Address& account, const rpc::BlockTag& tag) const override;

@@ -405,6 +405,41 @@ TEST_CASE("Mempool: takeAdded returns the new, still pooled transactions by send
   CHECK(q.pool.takeAdded().empty());
 }
 
+TEST_CASE("Mempool: admittedSince reports admissions after a cursor, the latest few at most") {
+  Pool p;
+  // Pool::pool's config keeps 16384; a pool that keeps 3 shows what a lagging reader gets.
+  Mempool small(MempoolConfig{kChainId, 100, 64, kBlockGas, 3});
+  auto admit = [&](const Mempool::TxPtr& tx) { small.add(tx, p.state, p.ledger, p.baseFee); };
+  auto now = small.admittedSince(UINT64_MAX);  // a cursor ahead: nothing, and the count
+  CHECK(now.hashes.empty());
+  CHECK(now.cursor == 0);
+  std::vector<Mempool::TxPtr> txs;
+  for (uint64_t n = 0; n < 5; ++n) txs.push_back(mk({.key = 1, .nonce = n}));
+  admit(txs[0]);
+  admit(txs[1]);
+  auto a = small.admittedSince(0);
+  CHECK(a.hashes == std::vector<Hash32>{txs[0]->hash, txs[1]->hash});
+  CHECK(a.cursor == 2);
+  CHECK(a.missed == 0);
+  CHECK(small.admittedSince(a.cursor).hashes.empty());
+  // A rejected one (a duplicate) is not an admission; a committed one stays reported.
+  CHECK_THROWS_AS(admit(txs[1]), TxError);
+  admit(txs[2]);
+  p.fund(1, U256(1'000'000'000'000'000'000ull), 3);
+  small.removeCommitted({txs[0], txs[1], txs[2]}, p.state, p.ledger);
+  auto b = small.admittedSince(a.cursor);
+  CHECK(b.hashes == std::vector<Hash32>{txs[2]->hash});
+  CHECK(b.cursor == 3);
+  // Two more: five admissions, three remembered, so a reader at 0 misses the first two.
+  admit(txs[3]);
+  admit(txs[4]);
+  auto c = small.admittedSince(0);
+  CHECK(c.hashes == std::vector<Hash32>{txs[2]->hash, txs[3]->hash, txs[4]->hash});
+  CHECK(c.missed == 2);
+  CHECK(c.cursor == 5);
+  CHECK(small.admittedSince(4).hashes == std::vector<Hash32>{txs[4]->hash});
+}
+
 TEST_CASE("Mempool: concurrent adds and selects") {
   Pool p;
   std::vector<std::vector<Mempool::TxPtr>> batches(2);

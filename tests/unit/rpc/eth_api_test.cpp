@@ -1,22 +1,27 @@
 // The web3_/net_/eth_ methods against the fake backend: exact result shapes, errors, eth_getLogs
 // caps, transaction rejections and subscriptions.
+#include "rpc/eth_api.hpp"
+
 #include <doctest/doctest.h>
 
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
 #include "chain/rlp.hpp"
-#include "rpc/eth_api.hpp"
 #include "rpc/format.hpp"
 #include "rpc/subscriptions.hpp"
-#include "tests/unit/rpc/fake_backend.hpp"
+#include "tests/unit/rpc/api_fixture.hpp"
 
 namespace tn::rpc {
 
 namespace json = boost::json;
 using test::addr;
+using test::Api;
+using test::codeOf;
 using test::FakeBackend;
 using test::filled;
+using test::messageOf;
+using test::q;
 
 namespace {
 
@@ -24,40 +29,6 @@ std::string H(uint8_t b) { return filled(b).hex(); }
 std::string A(uint8_t b) { return addr(b).hex(); }
 const std::string kZeroHash = Hash32{}.hex();
 const std::string kZeroBloom = Bloom{}.hex();
-
-struct Api {
-  FakeBackend be;
-  Dispatcher d;
-  explicit Api(const EthApiOptions& options = {}) { addEthApi(d, be, options); }
-
-  // The whole response to one request.
-  json::value request(std::string_view method, std::string_view params, CallContext* ctx = nullptr) {
-    CallContext http;
-    std::string body = R"({"jsonrpc":"2.0","id":1,"method":")" + std::string(method) +
-                       R"(","params":)" + std::string(params) + "}";
-    auto out = d.handle(body, ctx ? *ctx : http);
-    REQUIRE(out.has_value());
-    return json::parse(*out);
-  }
-  json::value result(std::string_view method, std::string_view params = "[]",
-                     CallContext* ctx = nullptr) {
-    json::value r = request(method, params, ctx);
-    INFO(json::serialize(r));
-    REQUIRE(r.as_object().contains("result"));
-    return r.at("result");
-  }
-  json::object error(std::string_view method, std::string_view params,
-                     CallContext* ctx = nullptr) {
-    json::value r = request(method, params, ctx);
-    INFO(json::serialize(r));
-    REQUIRE(r.as_object().contains("error"));
-    CHECK_FALSE(r.as_object().contains("result"));
-    return r.at("error").as_object();
-  }
-};
-
-int64_t codeOf(const json::object& e) { return e.at("code").to_number<int64_t>(); }
-std::string messageOf(const json::object& e) { return std::string(e.at("message").as_string()); }
 
 // Block 5 of the fake chain: two transactions (fills 0x10, 0x11), one log each.
 json::object expectedTx5(std::size_t i) {
@@ -123,8 +94,6 @@ json::object expectedBlock5(json::array transactions) {
       {"uncles", json::array{}},
   };
 }
-
-std::string q(const std::string& s) { return "\"" + s + "\""; }
 
 }  // namespace
 

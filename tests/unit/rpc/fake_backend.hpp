@@ -119,6 +119,8 @@ class FakeBackend : public Backend {
   }
 
   FakeChain& chain() { return chain_; }
+  // Commits `count` more blocks (the same blocks a longer FakeChain has).
+  void grow(uint64_t count) { chain_ = FakeChain(chain_.blocks.size() + count); }
   const Mempool& mempool() const { return mempool_; }
 
   uint64_t chainId() const override { return kChainId; }
@@ -212,6 +214,11 @@ class FakeBackend : public Backend {
     CallResult r = call(req, tag);
     r.gas = 21000 + 16 * req.data.size();
     return r;
+  }
+
+  rpc::PoolAdmissions admittedSince(uint64_t cursor) const override {
+    Mempool::Admissions a = mempool_.admittedSince(cursor);
+    return {std::move(a.hashes), a.cursor};
   }
 
   std::vector<LogView> logs(const LogQuery& q) const override {

@@ -85,7 +85,12 @@ struct Node {
                            U256(1'000'000), tn::test::whole(100));
     addEthApi(d, chain);
     addTnApi(d, modules);
+    auto answer =
+        d.handle(R"({"jsonrpc":"2.0","id":1,"method":"eth_newFilter","params":[{}]})", http);
+    filterId = quoted(std::string(json::parse(*answer).at("result").as_string()));
   }
+  CallContext http;
+  std::string filterId;  // an installed log filter, as JSON text
 
   // Over a WebSocket-like connection, so that eth_subscribe gets past the transport check.
   std::optional<std::string> handle(std::string_view body) const {
@@ -292,6 +297,11 @@ std::vector<std::string> seedCorpus(const Node& node) {
       request(18, "eth_subscribe",
               {"logs", json::object{{"address", emitter}, {"topics", {filled(0x77).hex()}}}}),
       request(19, "eth_unsubscribe", {"0x0123456789abcdef0123456789abcdef"}),
+      request(19.5, "eth_newFilter", json::array{logFilter}),
+      request(19.6, "eth_getFilterChanges", json::array{json::parse(node.filterId)}),
+      request(19.7, "eth_getFilterLogs", json::array{json::parse(node.filterId)}),
+      request(19.8, "eth_uninstallFilter", {"0x0123456789abcdef0123456789abcdef"}),
+      request(19.9, "eth_newPendingTransactionFilter", json::array{}),
       request(nullptr, "eth_chainId", json::array{}),
       request(-21, "net_version", nullptr),
       request(22, "tn_getWell", {well}),
@@ -459,6 +469,10 @@ std::vector<MethodArgs> methodArgs(const Node& node) {
       {"eth_getLogs", {{kObject, R"({"fromBlock":"0x0","toBlock":"0x4"})"}}},
       {"eth_subscribe", {{kExactText, R"("logs")"}, {kObject, R"({"topics":[]})"}}},
       {"eth_unsubscribe", {{kAnyString, R"("0x1")"}}},
+      {"eth_newFilter", {{kObject, R"({"fromBlock":"0x0","toBlock":"0x4"})"}}},
+      {"eth_getFilterChanges", {{kAnyString, node.filterId}}},
+      {"eth_getFilterLogs", {{kAnyString, node.filterId}}},
+      {"eth_uninstallFilter", {{kAnyString, R"("0x1")"}}},
       {"tn_getProducer", {{kExactText, owner}, {kExactText, R"("OIL")"}}},
       {"tn_listProducers",
        {{kExactText, R"("OIL")"},
@@ -507,6 +521,7 @@ std::vector<ObjectFields> objectFields() {
   return {{"eth_call", 0, "", call},
           {"eth_estimateGas", 0, "", call},
           {"eth_getLogs", 0, "", filter},
+          {"eth_newFilter", 0, "", filter},
           {"eth_subscribe", 1, R"("logs",)", criteria}};
 }
 
@@ -582,7 +597,7 @@ TEST_CASE("mutated request bodies are answered with well-formed JSON-RPC respons
 
   // Each seed mutated as bytes, which mostly breaks the JSON (the parser and the envelope checks
   // answer), and inside one string token, which keeps it JSON and reaches the handlers with
-  // damaged names, addresses, hashes, quantities and tags: 2 × 3000 × 34 seeds = 204000 inputs.
+  // damaged names, addresses, hashes, quantities and tags: 2 × 3000 × 39 seeds = 234000 inputs.
   constexpr int kMutationsPerSeed = 3000;
   constexpr int kFailuresShown = 10;
   tn::test::Mutator mutator(0x7e57'1a7e);
