@@ -385,6 +385,29 @@ std::vector<Mempool::TxPtr> Mempool::senderTxs(const Address& a) const {
   return out;
 }
 
+Mempool::Content Mempool::content(const StateReader& committed, const Ledger& ledger,
+                                  const std::optional<Address>& only) const {
+  std::lock_guard lk(mu_);
+  std::vector<const decltype(accounts_)::value_type*> accts;
+  if (only) {
+    if (auto it = accounts_.find(*only); it != accounts_.end()) accts.push_back(&*it);
+  } else {
+    accts.reserve(accounts_.size());
+    for (const auto& kv : accounts_) accts.push_back(&kv);
+    std::sort(accts.begin(), accts.end(), [](auto* a, auto* b) { return a->first < b->first; });
+  }
+  Content out;
+  for (auto* kv : accts) {
+    uint64_t committedNonce = ledger.nonce(committed, kv->first);
+    uint64_t end = contiguousEnd(kv->second, committedNonce);
+    for (const auto& [nonce, e] : kv->second.txs) {
+      if (nonce < committedNonce) continue;
+      (nonce < end ? out.pending : out.queued).push_back(e.tx);
+    }
+  }
+  return out;
+}
+
 std::vector<Mempool::TxPtr> Mempool::all() const {
   std::lock_guard lk(mu_);
   return allLocked();

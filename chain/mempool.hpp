@@ -77,6 +77,17 @@ class Mempool {
   // Every pooled transaction, by sender address then nonce (txpool_content and tests).
   std::vector<TxPtr> all() const;
 
+  // txpool_content / txpool_status: the pooled transactions by sender then nonce, split as geth
+  // does into pending (contiguous with the sender's committed nonce: executable in order) and
+  // queued (after a gap). Entries below the committed nonce, about to be dropped, are in neither.
+  // `only`: one sender's. One consistent snapshot.
+  struct Content {
+    std::vector<TxPtr> pending;
+    std::vector<TxPtr> queued;
+  };
+  Content content(const StateReader& committed, const Ledger& ledger,
+                  const std::optional<Address>& only = std::nullopt) const;
+
   // For a gossiping node: after trackAdded(), takeAdded() returns the transactions added since
   // its previous call that are still pooled, by sender then nonce, so a wake-up costs the new
   // transactions rather than the whole pool. When more than maxTxs were added between two calls

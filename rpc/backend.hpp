@@ -159,6 +159,13 @@ struct CommitView {
   Bytes raw;  // the certificate's RLP as stored
 };
 
+// txpool_content: the pool's transactions (senders recovered) by sender then nonce, split into
+// pending (executable in nonce order now) and queued (after a nonce gap).
+struct PoolContent {
+  std::vector<std::shared_ptr<const Transaction>> pending;
+  std::vector<std::shared_ptr<const Transaction>> queued;
+};
+
 // Transactions admitted to the pool after a cursor (pending-transaction filters).
 struct PoolAdmissions {
   std::vector<Hash32> hashes;  // oldest first
@@ -217,6 +224,11 @@ class Backend {
   // (the last 16,384 at most) and the admission count now; for pending-transaction filters.
   virtual PoolAdmissions admittedSince(uint64_t /*cursor*/) const {
     throw RpcError(code::kServer, "pending-transaction filters not available on this node");
+  }
+
+  // The pool's content (txpool_): every sender's, or only `sender`'s. The default: no pool.
+  virtual PoolContent poolContent(const std::optional<Address>& /*sender*/) const {
+    throw RpcError(code::kServer, "no transaction pool on this node");
   }
 
   // Account state at a block. The node keeps only the latest state: for an older block throw

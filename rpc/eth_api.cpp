@@ -66,6 +66,38 @@ std::vector<double> percentiles(const json::value& v, std::size_t max) {
   return out;
 }
 
+// txpool_ entries: a pooled transaction as eth_getTransactionByHash shows a pending one, or geth's
+// one-line summary.
+json::value formatPooled(const Transaction& tx) {
+  return formatTransaction(tx, std::nullopt);
+}
+json::value inspectPooled(const Transaction& tx) {
+  const U256& feeCap = tx.type == Transaction::Type::DynamicFee ? tx.maxFeePerGas : tx.gasPrice;
+  return json::string((tx.to ? tx.to->hex() : std::string("contract creation")) + ": " +
+                      tx.value.str() + " wei + " + std::to_string(tx.gasLimit) + " gas × " +
+                      feeCap.str() + " wei");
+}
+// {nonce: entry} of one sender's transactions (in nonce order).
+template <class Format>
+json::object poolByNonce(const std::vector<std::shared_ptr<const Transaction>>& txs,
+                         Format format) {
+  json::object out;
+  for (const auto& tx : txs) out[std::to_string(tx->nonce)] = format(*tx);
+  return out;
+}
+// {sender: {nonce: entry}} of transactions ordered by sender then nonce.
+template <class Format>
+json::object poolBySender(const std::vector<std::shared_ptr<const Transaction>>& txs,
+                          Format format) {
+  json::object out;
+  for (const auto& tx : txs) {
+    json::value& sender = out[tx->sender->hex()];
+    if (!sender.is_object()) sender = json::object{};
+    sender.as_object()[std::to_string(tx->nonce)] = format(*tx);
+  }
+  return out;
+}
+
 // eth_getLogs and eth_getFilterLogs: tags resolved against the head, the range and result caps
 // applied. `badFilter` makes the -32602 error for an inverted range.
 json::array findLogs(const Backend& be, const EthApiOptions& opt, parse::LogFilter f,
@@ -178,6 +210,65 @@ void addEthApi(Dispatcher& d, Backend& backend, const EthApiOptions& opt) {
            auto r = be->receipt(p.get(0, parse::hash));
            if (!r) return nullptr;
            return formatReceipt(*r);
+         }});
+
+  auto txAt = [](const std::optional<BlockView>& b, uint64_t index) -> json::value {
+    if (!b || index >= b->block.transactions.size()) return nullptr;
+    const BlockHeader& h = b->block.header;
+    return formatTransaction(b->block.transactions[index],
+                             TxLocation{b->hash, h.number, index, h.baseFeePerGas});
+  };
+  d.add({"eth_getTransactionByBlockNumberAndIndex",
+         "A committed transaction by its block and position.",
+         {{"block", kBlockNumber, true}, {"index", "Quantity", true}},
+         "Transaction object | null",
+         [be, txAt](const Params& p, CallContext&) {
+           auto tag = p.get(0, parse::blockNumber);
+           return txAt(be->blockByNumber(tag), p.get(1, parse::u64));
+         }});
+  d.add({"eth_getTransactionByBlockHashAndIndex",
+         "A committed transaction by its block and position.",
+         {{"blockHash", kHash, true}, {"index", "Quantity", true}},
+         "Transaction object | null",
+         [be, txAt](const Params& p, CallContext&) {
+           auto hash = p.get(0, parse::hash);
+           return txAt(be->blockByHash(hash), p.get(1, parse::u64));
+         }});
+  // Blocks here never have uncles (one proposer per height, instant finality): known blocks
+  // count 0 and have none at any index; unknown blocks are null, as for the other block methods.
+  d.add({"eth_getUncleCountByBlockNumber",
+         "Number of uncles of a block: 0 on this chain.",
+         {{"block", kBlockNumber, true}},
+         "Quantity (0x0) | null",
+         [be](const Params& p, CallContext&) -> json::value {
+           if (!be->blockByNumber(p.get(0, parse::blockNumber))) return nullptr;
+           return "0x0";
+         }});
+  d.add({"eth_getUncleCountByBlockHash",
+         "Number of uncles of a block: 0 on this chain.",
+         {{"blockHash", kHash, true}},
+         "Quantity (0x0) | null",
+         [be](const Params& p, CallContext&) -> json::value {
+           if (!be->blockByHash(p.get(0, parse::hash))) return nullptr;
+           return "0x0";
+         }});
+  d.add({"eth_getUncleByBlockNumberAndIndex",
+         "An uncle of a block: always null on this chain.",
+         {{"block", kBlockNumber, true}, {"index", "Quantity", true}},
+         "null",
+         [](const Params& p, CallContext&) -> json::value {
+           p.get(0, parse::blockNumber);
+           p.get(1, parse::u64);
+           return nullptr;
+         }});
+  d.add({"eth_getUncleByBlockHashAndIndex",
+         "An uncle of a block: always null on this chain.",
+         {{"blockHash", kHash, true}, {"index", "Quantity", true}},
+         "null",
+         [](const Params& p, CallContext&) -> json::value {
+           p.get(0, parse::hash);
+           p.get(1, parse::u64);
+           return nullptr;
          }});
 
   d.add({"eth_getBlockReceipts",
@@ -375,6 +466,45 @@ void addEthApi(Dispatcher& d, Backend& backend, const EthApiOptions& opt) {
          "Boolean (false if unknown or expired)",
          [filters](const Params& p, CallContext&) -> json::value {
            return filters->uninstall(p.get(0, parse::string));
+         }});
+
+  // The transaction pool (geth's txpool_ namespace).
+  d.add({"txpool_status",
+         "How many transactions the pool holds: pending (executable in nonce order) and queued "
+         "(after a nonce gap).",
+         {},
+         "{pending: Quantity, queued: Quantity}",
+         [be](const Params&, CallContext&) -> json::value {
+           PoolContent c = be->poolContent(std::nullopt);
+           return json::object{{"pending", toQuantity(uint64_t{c.pending.size()})},
+                               {"queued", toQuantity(uint64_t{c.queued.size()})}};
+         }});
+  d.add({"txpool_content",
+         "The pool's transactions: {pending, queued}, each by sender then nonce (decimal).",
+         {},
+         "{pending: {Address: {nonce: Transaction object}}, queued: {...}}",
+         [be](const Params&, CallContext&) -> json::value {
+           PoolContent c = be->poolContent(std::nullopt);
+           return json::object{{"pending", poolBySender(c.pending, formatPooled)},
+                               {"queued", poolBySender(c.queued, formatPooled)}};
+         }});
+  d.add({"txpool_contentFrom",
+         "One sender's pooled transactions: {pending, queued}, each by nonce (decimal).",
+         {{"address", kAddress, true}},
+         "{pending: {nonce: Transaction object}, queued: {...}}",
+         [be](const Params& p, CallContext&) -> json::value {
+           PoolContent c = be->poolContent(p.get(0, parse::address));
+           return json::object{{"pending", poolByNonce(c.pending, formatPooled)},
+                               {"queued", poolByNonce(c.queued, formatPooled)}};
+         }});
+  d.add({"txpool_inspect",
+         "The pool as text, by sender then nonce: \"to: value wei + gas gas × fee cap wei\".",
+         {},
+         "{pending: {Address: {nonce: String}}, queued: {...}}",
+         [be](const Params&, CallContext&) -> json::value {
+           PoolContent c = be->poolContent(std::nullopt);
+           return json::object{{"pending", poolBySender(c.pending, inspectPooled)},
+                               {"queued", poolBySender(c.queued, inspectPooled)}};
          }});
 
   // Subscriptions (WebSocket only).

@@ -284,6 +284,11 @@ rpc::PoolAdmissions NodeBackend::admittedSince(uint64_t cursor) const {
   return {std::move(a.hashes), a.cursor};
 }
 
+rpc::PoolContent NodeBackend::poolContent(const std::optional<Address>& sender) const {
+  Mempool::Content c = mempool_.content(*chain_.state(), executor_.modules().ledger(), sender);
+  return {std::move(c.pending), std::move(c.queued)};
+}
+
 std::vector<rpc::LogView> NodeBackend::logs(const rpc::LogQuery& q) const {
   LogFilter f;
   f.addresses = q.criteria.addresses;

@@ -36,6 +36,7 @@ class NodeBackend final : public rpc::Backend {
 
   std::vector<Hash32> blockHashes(uint64_t from, uint64_t to) const override;
   rpc::PoolAdmissions admittedSince(uint64_t cursor) const override;
+  rpc::PoolContent poolContent(const std::optional<Address>& sender) const override;
 
   U256 balance(const Address& account, const rpc::BlockTag& tag) const override;
   uint64_t nonce(const Address& account, const rpc::BlockTag& tag) const override;

@@ -219,6 +219,91 @@ TEST_CASE("blocks by number and by hash, with hashes or full transactions") {
   CHECK(api.result("eth_getBlockTransactionCountByHash", "[" + q(H(0x01)) + "]").is_null());
 }
 
+TEST_CASE("transactions by block and index; uncles, which this chain never has") {
+  Api api;
+  CHECK(api.result("eth_getTransactionByBlockNumberAndIndex", R"(["0x5","0x1"])") ==
+        expectedTx5(1));
+  CHECK(api.result("eth_getTransactionByBlockHashAndIndex", "[" + q(H(0x85)) + R"(,"0x0"])") ==
+        expectedTx5(0));
+  CHECK(api.result("eth_getTransactionByBlockNumberAndIndex", R"(["0x5","0x2"])").is_null());
+  CHECK(api.result("eth_getTransactionByBlockNumberAndIndex", R"(["0x64","0x0"])").is_null());
+  CHECK(api.result("eth_getTransactionByBlockHashAndIndex", "[" + q(H(0x01)) + R"(,"0x0"])")
+            .is_null());
+  // The latest block, 9, has none (9 % 3 = 0); block 8 has two.
+  CHECK(api.result("eth_getTransactionByBlockNumberAndIndex", R"(["latest","0x0"])").is_null());
+  CHECK(api.result("eth_getTransactionByBlockNumberAndIndex", R"(["0x8","0x1"])").at("hash") ==
+        json::value(H(8 * 3 + 2)));
+  auto e = api.error("eth_getTransactionByBlockNumberAndIndex", R"(["0x5","1"])");
+  CHECK(codeOf(e) == -32602);
+  CHECK(messageOf(e).starts_with("invalid argument 1 (index):"));
+
+  CHECK(api.result("eth_getUncleCountByBlockNumber", R"(["0x5"])") == "0x0");
+  CHECK(api.result("eth_getUncleCountByBlockNumber", R"(["0x64"])").is_null());
+  CHECK(api.result("eth_getUncleCountByBlockHash", "[" + q(H(0x85)) + "]") == "0x0");
+  CHECK(api.result("eth_getUncleCountByBlockHash", "[" + q(H(0x01)) + "]").is_null());
+  CHECK(api.result("eth_getUncleByBlockNumberAndIndex", R"(["0x5","0x0"])").is_null());
+  CHECK(api.result("eth_getUncleByBlockHashAndIndex", "[" + q(H(0x85)) + R"(,"0x0"])").is_null());
+  CHECK(codeOf(api.error("eth_getUncleByBlockHashAndIndex", R"(["0x85","0x0"])")) == -32602);
+  CHECK(codeOf(api.error("eth_getUncleByBlockNumberAndIndex", R"(["0x5",0])")) == -32602);
+}
+
+TEST_CASE("txpool_status, txpool_content, txpool_contentFrom and txpool_inspect") {
+  Api api;
+  auto sign = [&](uint64_t nonce, bool dynamic) {
+    Transaction t;
+    t.type = dynamic ? Transaction::Type::DynamicFee : Transaction::Type::Legacy;
+    t.chainId = test::kChainId;
+    t.nonce = nonce;
+    if (dynamic) {
+      t.maxFeePerGas = 2'000'000'000;
+      t.maxPriorityFeePerGas = 1'000'000'000;
+    } else {
+      t.gasPrice = 3'000'000'000ull;
+    }
+    t.gasLimit = 21000;
+    t.to = addr(0x11);
+    t.value = 7 + nonce;
+    t.sign(test::secretKey(test::kFundedKey));
+    CHECK(api.result("eth_sendRawTransaction", "[" + q(toHex(t.raw)) + "]") ==
+          json::value(t.hash.hex()));
+    return t;
+  };
+  CHECK(api.result("txpool_status") == json::object{{"pending", "0x0"}, {"queued", "0x0"}});
+  CHECK(api.result("txpool_content") ==
+        json::object{{"pending", json::object{}}, {"queued", json::object{}}});
+  // The funded account's committed nonce is 5: 5 and 6 are pending, 8 waits for 7.
+  Transaction t5 = sign(test::kFundedNonce, true);
+  Transaction t6 = sign(test::kFundedNonce + 1, false);
+  Transaction t8 = sign(test::kFundedNonce + 3, true);
+  CHECK(api.result("txpool_status") == json::object{{"pending", "0x2"}, {"queued", "0x1"}});
+  auto pooled = [&](const Transaction& t) {
+    return api.result("eth_getTransactionByHash", "[" + q(t.hash.hex()) + "]");
+  };
+  const std::string sender = t5.sender->hex();
+  json::object mine{{"pending", json::object{{"5", pooled(t5)}, {"6", pooled(t6)}}},
+                    {"queued", json::object{{"8", pooled(t8)}}}};
+  CHECK(api.result("txpool_content") ==
+        json::object{{"pending", json::object{{sender, mine.at("pending")}}},
+                     {"queued", json::object{{sender, mine.at("queued")}}}});
+  CHECK(api.result("txpool_contentFrom", "[" + q(sender) + "]") == mine);
+  CHECK(api.result("txpool_contentFrom", "[" + q(A(0x22)) + "]") ==
+        json::object{{"pending", json::object{}}, {"queued", json::object{}}});
+  const std::string to = A(0x11);
+  CHECK(api.result("txpool_inspect") ==
+        json::object{
+            {"pending",
+             json::object{
+                 {sender, json::object{{"5", to + ": 12 wei + 21000 gas × 2000000000 wei"},
+                                       {"6", to + ": 13 wei + 21000 gas × 3000000000 wei"}}}}},
+            {"queued",
+             json::object{
+                 {sender, json::object{{"8", to + ": 15 wei + 21000 gas × 2000000000 wei"}}}}}});
+  // Nonce 7 closes the gap: everything is pending.
+  sign(test::kFundedNonce + 2, true);
+  CHECK(api.result("txpool_status") == json::object{{"pending", "0x4"}, {"queued", "0x0"}});
+  CHECK(codeOf(api.error("txpool_contentFrom", R"(["0x22"])")) == -32602);
+}
+
 TEST_CASE("transactions and receipts by hash") {
   Api api;
   CHECK(api.result("eth_getTransactionByHash", "[" + q(H(0x11)) + "]") == expectedTx5(1));

@@ -221,6 +221,11 @@ class FakeBackend : public Backend {
     return {std::move(a.hashes), a.cursor};
   }
 
+  rpc::PoolContent poolContent(const std::optional<Address>& sender) const override {
+    Mempool::Content c = mempool_.content(state_, ledger_, sender);
+    return {std::move(c.pending), std::move(c.queued)};
+  }
+
   std::vector<LogView> logs(const LogQuery& q) const override {
     std::vector<LogView> out;
     lastQuery = q;

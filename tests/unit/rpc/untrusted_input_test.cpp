@@ -302,6 +302,9 @@ std::vector<std::string> seedCorpus(const Node& node) {
       request(19.7, "eth_getFilterLogs", json::array{json::parse(node.filterId)}),
       request(19.8, "eth_uninstallFilter", {"0x0123456789abcdef0123456789abcdef"}),
       request(19.9, "eth_newPendingTransactionFilter", json::array{}),
+      request(20.1, "eth_getTransactionByBlockHashAndIndex", {filled(0x85).hex(), "0x1"}),
+      request(20.2, "txpool_content", json::array{}),
+      request(20.3, "txpool_contentFrom", {rich}),
       request(nullptr, "eth_chainId", json::array{}),
       request(-21, "net_version", nullptr),
       request(22, "tn_getWell", {well}),
@@ -469,6 +472,14 @@ std::vector<MethodArgs> methodArgs(const Node& node) {
       {"eth_getLogs", {{kObject, R"({"fromBlock":"0x0","toBlock":"0x4"})"}}},
       {"eth_subscribe", {{kExactText, R"("logs")"}, {kObject, R"({"topics":[]})"}}},
       {"eth_unsubscribe", {{kAnyString, R"("0x1")"}}},
+      {"eth_getTransactionByBlockNumberAndIndex",
+       {{kExactText, R"("0x5")"}, {kExactText, R"("0x1")"}}},
+      {"eth_getTransactionByBlockHashAndIndex", {{kExactText, hash}, {kExactText, R"("0x0")"}}},
+      {"eth_getUncleCountByBlockNumber", {{kExactText, R"("latest")"}}},
+      {"eth_getUncleCountByBlockHash", {{kExactText, hash}}},
+      {"eth_getUncleByBlockNumberAndIndex", {{kExactText, R"("0x5")"}, {kExactText, R"("0x0")"}}},
+      {"eth_getUncleByBlockHashAndIndex", {{kExactText, hash}, {kExactText, R"("0x0")"}}},
+      {"txpool_contentFrom", {{kExactText, rich}}},
       {"eth_newFilter", {{kObject, R"({"fromBlock":"0x0","toBlock":"0x4"})"}}},
       {"eth_getFilterChanges", {{kAnyString, node.filterId}}},
       {"eth_getFilterLogs", {{kAnyString, node.filterId}}},
@@ -597,7 +608,7 @@ TEST_CASE("mutated request bodies are answered with well-formed JSON-RPC respons
 
   // Each seed mutated as bytes, which mostly breaks the JSON (the parser and the envelope checks
   // answer), and inside one string token, which keeps it JSON and reaches the handlers with
-  // damaged names, addresses, hashes, quantities and tags: 2 × 3000 × 39 seeds = 234000 inputs.
+  // damaged names, addresses, hashes, quantities and tags: 2 × 3000 × 42 seeds = 252000 inputs.
   constexpr int kMutationsPerSeed = 3000;
   constexpr int kFailuresShown = 10;
   tn::test::Mutator mutator(0x7e57'1a7e);
