@@ -80,6 +80,7 @@ void Mempool::rebuildEvictIndex(const U256& baseFee) {
 
 void Mempool::eraseEntry(Account& acct, std::map<uint64_t, Entry>::iterator it) {
   byHash_.erase(it->second.tx->hash);
+  bytes_ -= it->second.tx->raw.size();
   acct.totalCost -= it->second.cost;
   acct.txs.erase(it);
 }
@@ -163,22 +164,36 @@ AddResult Mempool::add(TxPtr tx, const StateReader& committed, const Ledger& led
     }
 
     if (byHash_.empty()) evictBaseFee_ = baseFee;
-    if (!replacing && byHash_.size() >= config_.maxTxs) {
+    // Room by count and by bytes; a replacement frees its predecessor's.
+    const std::size_t freed = replacing ? old->second.tx->raw.size() : 0;
+    std::size_t count = byHash_.size() + (replacing ? 0 : 1);
+    std::size_t bytes = bytes_ - freed + t.raw.size();
+    if (count > config_.maxTxs || bytes > config_.maxBytes) {
       // Only a sender's highest nonce is a candidate, so eviction never opens a gap; the new
       // transaction's own sender is skipped since dropping its tail could strand the new one.
+      // Victims are chosen cheapest first and all of them before any is dropped, so a refused
+      // transaction evicts nothing.
       if (evictBaseFee_ != baseFee) rebuildEvictIndex(baseFee);
-      auto victim = evict_.begin();
-      if (victim != evict_.end() && victim->sender == from) ++victim;
       const U256 myTip = *effectiveTip(t, baseFee);
-      if (victim == evict_.end() || (victim->executable && myTip <= victim->tip))
-        throw reject("txpool is full");
-      const Address victimSender = victim->sender;
-      Account& va = accounts_.at(victimSender);
-      auto last = std::prev(va.txs.end());
-      res.evicted = last->second.tx->hash;
-      eraseEntry(va, last);
-      reindex(va);
-      dropIfEmpty(victimSender);
+      std::vector<Address> victims;
+      for (auto v = evict_.begin();
+           v != evict_.end() && (count > config_.maxTxs || bytes > config_.maxBytes); ++v) {
+        if (v->sender == from) continue;
+        if (v->executable && myTip <= v->tip) break;  // the rest pay at least as much
+        const Entry& last = std::prev(accounts_.at(v->sender).txs.end())->second;
+        --count;
+        bytes -= last.tx->raw.size();
+        victims.push_back(v->sender);
+      }
+      if (count > config_.maxTxs || bytes > config_.maxBytes) throw reject("txpool is full");
+      for (const Address& victimSender : victims) {
+        Account& va = accounts_.at(victimSender);
+        auto last = std::prev(va.txs.end());
+        res.evicted.push_back(last->second.tx->hash);
+        eraseEntry(va, last);
+        reindex(va);
+        dropIfEmpty(victimSender);
+      }
     }
 
     if (!acct) acct = &accounts_[from];
@@ -188,6 +203,7 @@ AddResult Mempool::add(TxPtr tx, const StateReader& committed, const Ledger& led
     }
     entry.seq = ++seq_;
     byHash_.emplace(t.hash, tx);
+    bytes_ += t.raw.size();
     acct->totalCost += entry.cost;
     acct->txs.emplace(t.nonce, std::move(entry));
     reindex(*acct);
@@ -374,6 +390,11 @@ bool Mempool::contains(const Hash32& hash) const {
 std::size_t Mempool::size() const {
   std::lock_guard lk(mu_);
   return byHash_.size();
+}
+
+std::size_t Mempool::bytes() const {
+  std::lock_guard lk(mu_);
+  return bytes_;
 }
 
 std::vector<Mempool::TxPtr> Mempool::senderTxs(const Address& a) const {

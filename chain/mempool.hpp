@@ -27,12 +27,15 @@ struct MempoolConfig {
   uint64_t blockGasLimit = 0;
   // Hashes of the latest admissions kept for pending-transaction filters (admittedSince).
   std::size_t recentAdmissions = 16384;
+  // Encoded bytes of the pooled transactions together. Without it the count alone would let
+  // 20,000 transactions of 128 KiB (kMaxTxSize) hold 2.5 GB, for the fees of 2M gas each.
+  std::size_t maxBytes = 64u << 20;
 };
 
 struct AddResult {
   Hash32 hash;
   std::optional<Hash32> replaced;  // same sender and nonce, dropped for this one
-  std::optional<Hash32> evicted;   // another sender's transaction dropped to make room
+  std::vector<Hash32> evicted;     // other senders' transactions dropped to make room
   bool executable = false;         // contiguous with the committed nonce (no gap before it)
 };
 
@@ -72,6 +75,7 @@ class Mempool {
   TxPtr get(const Hash32& hash) const;  // null when absent
   bool contains(const Hash32& hash) const;
   std::size_t size() const;
+  std::size_t bytes() const;  // encoded bytes pooled (config().maxBytes bounds it)
   // One sender's pooled transactions in nonce order.
   std::vector<TxPtr> senderTxs(const Address& a) const;
   // Every pooled transaction, by sender address then nonce (txpool_content and tests).
@@ -157,6 +161,7 @@ class Mempool {
   EvictSet evict_;
   U256 evictBaseFee_ = 0;  // the base fee EvictKey tips were computed at
   uint64_t seq_ = 0;
+  std::size_t bytes_ = 0;  // sum of the pooled transactions' raw sizes
   uint64_t added_ = 0;
   std::vector<Hash32> recent_;  // admission i at i % recentAdmissions, grown to that size
   bool trackAdded_ = false;

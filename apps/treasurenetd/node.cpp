@@ -67,6 +67,7 @@ NodeConfig NodeConfig::load(const std::filesystem::path& file) {
   num("rpcFilterTimeoutSeconds", c.rpcFilterTimeoutSeconds);
   num("blockTimeMs", c.blockTimeMs);
   num("mempoolMaxTxs", c.mempoolMaxTxs);
+  num("mempoolMaxBytes", c.mempoolMaxBytes);
   num("maxTxsPerBlock", c.maxTxsPerBlock);
   return c;
 }
@@ -88,6 +89,7 @@ void NodeConfig::save(const std::filesystem::path& file) const {
   o["rpcFilterTimeoutSeconds"] = rpcFilterTimeoutSeconds;
   o["blockTimeMs"] = blockTimeMs;
   o["mempoolMaxTxs"] = mempoolMaxTxs;
+  o["mempoolMaxBytes"] = mempoolMaxBytes;
   o["maxTxsPerBlock"] = maxTxsPerBlock;
   std::ofstream out(file);
   if (!out) throw std::runtime_error("cannot write " + file.string());
@@ -148,6 +150,7 @@ Node::Node(const HomePaths& paths, const Genesis& genesis, const NodeConfig& con
   MempoolConfig mc;
   mc.chainId = params.chainId;
   mc.maxTxs = config.mempoolMaxTxs;
+  mc.maxBytes = config.mempoolMaxBytes;
   mc.blockGasLimit = params.blockGasLimit;
   mempool_ = std::make_unique<Mempool>(mc);
 

@@ -38,6 +38,7 @@ struct NodeConfig {
   uint64_t rpcFilterTimeoutSeconds = 300;  // a filter not polled this long is dropped
   uint64_t blockTimeMs = 0;
   std::size_t mempoolMaxTxs = 20'000;
+  std::size_t mempoolMaxBytes = 64u << 20;  // encoded transactions pooled, all together
   std::size_t maxTxsPerBlock = 10'000;
 
   static NodeConfig load(const std::filesystem::path& file);  // missing fields keep defaults

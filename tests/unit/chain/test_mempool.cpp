@@ -139,7 +139,7 @@ TEST_CASE("Mempool: admits unrecovered transactions and reports executability") 
   CHECK(r.hash == signedTx->hash);
   CHECK(r.executable);
   CHECK_FALSE(r.replaced);
-  CHECK_FALSE(r.evicted);
+  CHECK(r.evicted.empty());
   auto stored = p.pool.get(signedTx->hash);
   REQUIRE(stored);
   REQUIRE(stored->sender);
@@ -316,24 +316,60 @@ TEST_CASE("Mempool: a full pool evicts the cheapest sender tail, never opening a
   // A0 is the cheapest, but only A1 (A's tail) and B0 are candidates.
   auto c0 = mk({.key = 3, .nonce = 0, .tip = 6});
   AddResult r = p.add(c0);
-  REQUIRE(r.evicted);
-  CHECK(*r.evicted == b0->hash);
+  CHECK(r.evicted == std::vector<Hash32>{b0->hash});
   CHECK(p.pool.size() == 3);
   CHECK(p.pool.contains(a0->hash));
   // Not better than the cheapest candidate (C0 at 6): rejected.
   expectReject([&] { p.add({.key = 4, .tip = 6}); }, "txpool is full");
   auto d0 = mk({.key = 4, .tip = 7});
-  CHECK(*p.add(d0).evicted == c0->hash);
+  CHECK(p.add(d0).evicted == std::vector<Hash32>{c0->hash});
   // The sender's own tail is never a candidate: A2 evicts D0 rather than A1.
   auto a2 = mk({.key = 1, .nonce = 2, .tip = 100});
-  CHECK(*p.add(a2).evicted == d0->hash);
+  CHECK(p.add(a2).evicted == std::vector<Hash32>{d0->hash});
   expectReject([&] { p.add({.key = 1, .nonce = 3, .tip = 100}); }, "txpool is full");
   // Replacement in a full pool needs no room.
   auto a2b = mk({.key = 1, .nonce = 2, .tip = 200, .cap = 300});
   AddResult rr = p.add(a2b);
   CHECK(rr.replaced);
-  CHECK_FALSE(rr.evicted);
+  CHECK(rr.evicted.empty());
   CHECK(p.pool.size() == 3);
+}
+
+TEST_CASE("Mempool: the pool's bytes are bounded too; a refused transaction evicts nothing") {
+  Pool p;
+  // Transfers with calldata: 1000 bytes of data each (and ~110 of the rest).
+  auto big = [](uint32_t key, uint64_t nonce, U256 tip, std::size_t data = 1000) {
+    return mk({.key = key, .nonce = nonce, .tip = tip, .gas = 100'000, .data = Bytes(data, 0x5a)});
+  };
+  auto a0 = big(1, 0, 1), b0 = big(2, 0, 2), c0 = big(3, 0, 3);
+  const std::size_t each = a0->raw.size();
+  REQUIRE(b0->raw.size() == each);
+  Mempool pool(MempoolConfig{kChainId, 100, 64, kBlockGas, 16, 3 * each});
+  auto add = [&](const Mempool::TxPtr& tx) { return pool.add(tx, p.state, p.ledger, p.baseFee); };
+  for (const auto& tx : {a0, b0, c0}) CHECK(add(tx).evicted.empty());
+  CHECK(pool.bytes() == 3 * each);
+  // Three of them fill the bytes (not the count): a fourth at a higher tip evicts the cheapest.
+  auto d0 = big(4, 0, 4);
+  CHECK(add(d0).evicted == std::vector<Hash32>{a0->hash});
+  CHECK(pool.bytes() == 3 * each);
+  // One twice as large needs two victims, the two cheapest, B0 and C0.
+  auto e0 = big(5, 0, 5, 2 * 1000 + 50);
+  REQUIRE(e0->raw.size() <= 2 * each);
+  CHECK(add(e0).evicted == std::vector<Hash32>{b0->hash, c0->hash});
+  CHECK(pool.size() == 2);
+  // Too large to fit by evicting only cheaper ones (D0 at 4 is, E0 at 5 is not): refused, and
+  // D0 is still there.
+  auto f0 = big(6, 0, 5, 2 * 1000 + 50);
+  expectReject([&] { add(f0); }, "txpool is full");
+  CHECK(pool.contains(d0->hash));
+  CHECK(pool.contains(e0->hash));
+  // Leaving frees the bytes: after commit, room again without eviction.
+  p.fund(4, U256(1'000'000'000'000'000'000ull), 1);
+  p.fund(5, U256(1'000'000'000'000'000'000ull), 1);
+  pool.removeCommitted({d0, e0}, p.state, p.ledger);
+  CHECK(pool.bytes() == 0);
+  CHECK(add(f0).evicted.empty());
+  CHECK(pool.bytes() == f0->raw.size());
 }
 
 TEST_CASE("Mempool: eviction ranks tips at the current base fee") {
@@ -344,11 +380,10 @@ TEST_CASE("Mempool: eviction ranks tips at the current base fee") {
   p.add(y0);
   p.baseFee = 20;
   AddResult r = p.add({.key = 3, .tip = 2, .cap = 100});
-  REQUIRE(r.evicted);
-  CHECK(*r.evicted == x0->hash);
+  CHECK(r.evicted == std::vector<Hash32>{x0->hash});
   // Now Y0 (tip 1) is the cheapest; a tip-1 newcomer is not better.
   expectReject([&] { p.add({.key = 4, .tip = 1, .cap = 100}); }, "txpool is full");
-  CHECK(*p.add({.key = 4, .tip = 2, .cap = 100}).evicted == y0->hash);
+  CHECK(p.add({.key = 4, .tip = 2, .cap = 100}).evicted == std::vector<Hash32>{y0->hash});
 }
 
 TEST_CASE("Mempool: wake-ups for the block producer") {
