@@ -136,6 +136,25 @@ try {
     }
   });
 
+  await c.check("polling filters see peers' transactions and every committed block", async () => {
+    // On node 2: transactions sent to node 0 reach its pool through gossip (the pending filter),
+    // and the block filter lists each block once, as every node's chain has them.
+    const pending = await rpc(nodes[2].url, 'eth_newPendingTransactionFilter');
+    const blocks = await rpc(nodes[2].url, 'eth_newBlockFilter');
+    const hash = await transfer(0, 0);
+    const receipt = await waitReceipt(nodes[2].url, hash, 20000);
+    const seen = await rpc(nodes[2].url, 'eth_getFilterChanges', [pending]);
+    assert.ok(seen.includes(hash), `node2's pending filter: ${JSON.stringify(seen)}`);
+    const got = await rpc(nodes[2].url, 'eth_getFilterChanges', [blocks]);
+    assert.ok(got.includes(receipt.blockHash), `node2's block filter: ${JSON.stringify(got)}`);
+    // Consecutive blocks, each once, the same on node 1.
+    const numbers = [];
+    for (const h of got) numbers.push(hexNum((await rpc(nodes[1].url, 'eth_getBlockByHash', [h, false])).number));
+    for (let k = 1; k < numbers.length; k++) assert.equal(numbers[k], numbers[k - 1] + 1, JSON.stringify(numbers));
+    assert.equal(await rpc(nodes[2].url, 'eth_uninstallFilter', [pending]), true);
+    assert.equal(await rpc(nodes[2].url, 'eth_uninstallFilter', [blocks]), true);
+  });
+
   await c.check('one validator down: the other three go on', async () => {
     await nodes[3].kill9();
     await waitFor(async () => hexNum(await rpc(nodes[0].url, 'net_peerCount')) === N - 2, 10000,
