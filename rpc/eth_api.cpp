@@ -77,6 +77,18 @@ json::value inspectPooled(const Transaction& tx) {
                       tx.value.str() + " wei + " + std::to_string(tx.gasLimit) + " gas × " +
                       feeCap.str() + " wei");
 }
+// Refuses a txpool_content answer that would show more than `max` encoded bytes.
+void checkPoolAnswer(const PoolContent& c, std::size_t max, const char* hint) {
+  std::size_t bytes = 0;
+  for (const auto* list : {&c.pending, &c.queued})
+    for (const auto& tx : *list) bytes += tx->raw.size();
+  if (bytes > max) {
+    throw RpcError(code::kLimitExceeded,
+                   "the pool's " + std::to_string(c.pending.size() + c.queued.size()) +
+                       " transactions (" + std::to_string(bytes) + " bytes) exceed one answer's " +
+                       std::to_string(max) + " bytes; " + hint);
+  }
+}
 // {nonce: entry} of one sender's transactions (in nonce order).
 template <class Format>
 json::object poolByNonce(const std::vector<std::shared_ptr<const Transaction>>& txs,
@@ -483,8 +495,10 @@ void addEthApi(Dispatcher& d, Backend& backend, const EthApiOptions& opt) {
          "The pool's transactions: {pending, queued}, each by sender then nonce (decimal).",
          {},
          "{pending: {Address: {nonce: Transaction object}}, queued: {...}}",
-         [be](const Params&, CallContext&) -> json::value {
+         [be, opt](const Params&, CallContext&) -> json::value {
            PoolContent c = be->poolContent(std::nullopt);
+           checkPoolAnswer(c, opt.maxPoolAnswerBytes,
+                           "use txpool_status, txpool_inspect or txpool_contentFrom");
            return json::object{{"pending", poolBySender(c.pending, formatPooled)},
                                {"queued", poolBySender(c.queued, formatPooled)}};
          }});
@@ -492,8 +506,9 @@ void addEthApi(Dispatcher& d, Backend& backend, const EthApiOptions& opt) {
          "One sender's pooled transactions: {pending, queued}, each by nonce (decimal).",
          {{"address", kAddress, true}},
          "{pending: {nonce: Transaction object}, queued: {...}}",
-         [be](const Params& p, CallContext&) -> json::value {
+         [be, opt](const Params& p, CallContext&) -> json::value {
            PoolContent c = be->poolContent(p.get(0, parse::address));
+           checkPoolAnswer(c, opt.maxPoolAnswerBytes, "use txpool_inspect");
            return json::object{{"pending", poolByNonce(c.pending, formatPooled)},
                                {"queued", poolByNonce(c.queued, formatPooled)}};
          }});

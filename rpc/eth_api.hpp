@@ -18,6 +18,10 @@ struct EthApiOptions {
   // Polling filters (rpc/filters.hpp): installed at most, and dropped when unpolled this long.
   std::size_t maxFilters = 1000;
   std::chrono::seconds filterTimeout{300};
+  // txpool_content / txpool_contentFrom: encoded bytes of the transactions one answer may show
+  // (the answer is about twice that); a larger pool → -32005. A full pool (mempoolMaxBytes,
+  // 64 MiB) would otherwise make each call build a JSON answer of hundreds of megabytes.
+  std::size_t maxPoolAnswerBytes = 8u << 20;
 };
 
 // Declares the methods on `dispatcher`; `backend` must outlive it.

@@ -302,6 +302,24 @@ TEST_CASE("txpool_status, txpool_content, txpool_contentFrom and txpool_inspect"
   sign(test::kFundedNonce + 2, true);
   CHECK(api.result("txpool_status") == json::object{{"pending", "0x4"}, {"queued", "0x0"}});
   CHECK(codeOf(api.error("txpool_contentFrom", R"(["0x22"])")) == -32602);
+
+  // One answer shows at most maxPoolAnswerBytes of encoded transactions.
+  EthApiOptions o;
+  o.maxPoolAnswerBytes = t5.raw.size() + t6.raw.size();
+  Api capped(o);
+  for (const Transaction* t : {&t5, &t6})
+    capped.result("eth_sendRawTransaction", "[" + q(toHex(t->raw)) + "]");
+  CHECK(capped.result("txpool_content").at("pending").as_object().size() == 1);
+  capped.result("eth_sendRawTransaction", "[" + q(toHex(t8.raw)) + "]");
+  auto e = capped.error("txpool_content", "[]");
+  CHECK(codeOf(e) == -32005);
+  CHECK(messageOf(e) == "the pool's 3 transactions (" +
+                            std::to_string(t5.raw.size() + t6.raw.size() + t8.raw.size()) +
+                            " bytes) exceed one answer's " + std::to_string(o.maxPoolAnswerBytes) +
+                            " bytes; use txpool_status, txpool_inspect or txpool_contentFrom");
+  CHECK(codeOf(capped.error("txpool_contentFrom", "[" + q(sender) + "]")) == -32005);
+  CHECK(capped.result("txpool_inspect").at("queued").as_object().size() == 1);
+  CHECK(capped.result("txpool_status") == json::object{{"pending", "0x2"}, {"queued", "0x1"}});
 }
 
 TEST_CASE("transactions and receipts by hash") {
