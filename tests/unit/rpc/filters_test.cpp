@@ -5,6 +5,11 @@
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
+#include <atomic>
+#include <mutex>
+#include <thread>
+
 #include "rpc/format.hpp"
 #include "tests/unit/rpc/api_fixture.hpp"
 
@@ -274,6 +279,55 @@ TEST_SUITE("rpc filters") {
     CHECK_THROWS_AS(reg.newBlockFilter(), RpcError);
     reg.changes(a);
     reg.changes(b);
+  }
+
+  TEST_CASE("concurrent polls of one filter never report a block twice or skip one") {
+    // A chain that grows while four threads poll the same block filter.
+    struct Growing : FakeBackend {
+      std::atomic<uint64_t> head{9};
+      uint64_t latestBlockNumber() const override { return head.load(); }
+      std::vector<Hash32> blockHashes(uint64_t from, uint64_t to) const override {
+        std::vector<Hash32> out;
+        for (uint64_t n = from; n <= to; ++n) {
+          Hash32 h;
+          for (int i = 0; i < 8; ++i) h.bytes[i] = static_cast<uint8_t>(n >> (8 * i));
+          out.push_back(h);
+        }
+        return out;
+      }
+    } be;
+    FilterOptions o;
+    o.maxBlockRange = 7;  // several polls per burst of blocks
+    FilterRegistry reg(be, o);
+    const std::string id = reg.newBlockFilter();
+    constexpr uint64_t kLast = 20'000;
+    std::mutex mu;
+    std::vector<uint64_t> seen;
+    std::atomic<bool> done{false};
+    std::vector<std::thread> pollers;
+    for (int t = 0; t < 4; ++t) {
+      pollers.emplace_back([&] {
+        while (true) {
+          bool last = done.load();
+          FilterChanges c = reg.changes(id);
+          std::lock_guard lk(mu);
+          for (const Hash32& h : c.hashes) {
+            uint64_t n = 0;
+            for (int i = 0; i < 8; ++i) n |= uint64_t{h.bytes[i]} << (8 * i);
+            seen.push_back(n);
+          }
+          if (last && c.hashes.empty()) return;
+        }
+      });
+    }
+    while (be.head < kLast) be.head += 1 + be.head % 5;
+    done = true;
+    for (auto& t : pollers) t.join();
+    std::sort(seen.begin(), seen.end());
+    CHECK(seen.size() == be.head - 9);
+    CHECK(std::adjacent_find(seen.begin(), seen.end()) == seen.end());  // no duplicates
+    CHECK(seen.front() == 10);
+    CHECK(seen.back() == be.head);
   }
 
 }  // TEST_SUITE
