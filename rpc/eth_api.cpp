@@ -524,8 +524,9 @@ void addEthApi(Dispatcher& d, Backend& backend, const EthApiOptions& opt) {
 
   // Subscriptions (WebSocket only).
   d.add({"eth_subscribe",
-         "WebSocket only: notifications of new heads or matching logs as eth_subscription.",
-         {{"kind", "\"newHeads\" | \"logs\"", true},
+         "WebSocket only: notifications of new heads, matching logs or the hashes of transactions "
+         "admitted to the pool, as eth_subscription.",
+         {{"kind", "\"newHeads\" | \"logs\" | \"newPendingTransactions\"", true},
           {"filter", "logs: {address: Address|[Address], topics: [...]}", false}},
          "String (subscription id)",
          [](const Params& p, CallContext& ctx) -> json::value {
@@ -537,8 +538,15 @@ void addEthApi(Dispatcher& d, Backend& backend, const EthApiOptions& opt) {
            } else if (kind == "logs") {
              s.kind = Subscription::Kind::Logs;
              s.criteria = p.getOr(1, parse::logCriteria, LogCriteria{});
+           } else if (kind == "newPendingTransactions") {
+             s.kind = Subscription::Kind::NewPendingTransactions;
+             if (p.has(1) && !(p[1].is_bool() && !p[1].as_bool()))
+               throw p.error(
+                   1,
+                   "newPendingTransactions sends hashes only; full transactions are not supported");
            } else {
-             throw p.error(0, "unsupported subscription '" + kind + "' (newHeads, logs)");
+             throw p.error(0, "unsupported subscription '" + kind +
+                                  "' (newHeads, logs, newPendingTransactions)");
            }
            return json::string(subs.add(std::move(s)));
          }});

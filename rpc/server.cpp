@@ -3,14 +3,7 @@
 
 #include <algorithm>
 #include <array>
-#include <cstdio>
 #include <atomic>
-#include <deque>
-#include <mutex>
-#include <optional>
-#include <thread>
-#include <unordered_map>
-
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
@@ -20,6 +13,13 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket.hpp>
 #include <boost/json/serialize.hpp>
+#include <cstdio>
+#include <deque>
+#include <limits>
+#include <mutex>
+#include <optional>
+#include <thread>
+#include <unordered_map>
 
 #include "rpc/subscriptions.hpp"
 
@@ -86,6 +86,9 @@ struct detail::ServerImpl {
   void untrack(uint64_t id, bool ws);
   void accept();
   void runThread();
+  // Reads the pool's new admissions and hands them to the WebSocket sessions, then re-arms.
+  void pollPending();
+  std::vector<std::shared_ptr<Session>> webSockets();
 
   const ServerOptions opt;
   const Dispatcher& dispatcher;
@@ -109,6 +112,8 @@ struct detail::ServerImpl {
   net::io_context ioc;
   tcp::acceptor acceptor{net::make_strand(ioc)};
   net::steady_timer acceptRetry{acceptor.get_executor()};
+  net::steady_timer pendingTimer{net::make_strand(ioc)};
+  uint64_t pendingCursor = 0;  // on pendingTimer's strand
 };
 
 // A connection. Registered with the server so that stop() and publishBlock() can reach it.
@@ -130,6 +135,8 @@ class Session : public std::enable_shared_from_this<Session> {
   virtual void close() = 0;
   // A committed block, from any thread (WebSocket sessions only).
   virtual void deliver(std::shared_ptr<const PublishedBlock>) {}
+  // Hashes (as JSON strings) of transactions just admitted to the pool; likewise.
+  virtual void deliverPending(std::shared_ptr<const std::vector<std::string>>) {}
   // Queued answers and notifications not yet written (WebSocket sessions only); any thread.
   virtual std::size_t unsentBytes() const { return 0; }
   // Closes abruptly, dropping what is queued (WebSocket sessions only); any thread.
@@ -227,6 +234,15 @@ class WsSession : public Session {
       if (self->subs_.empty() || self->closing_) return;
       std::vector<std::string> messages;
       self->subs_.render(*block, messages);
+      for (auto& m : messages) self->send(std::move(m));
+    });
+  }
+
+  void deliverPending(std::shared_ptr<const std::vector<std::string>> hashes) override {
+    net::post(ws_.get_executor(), [self = self(), hashes = std::move(hashes)] {
+      if (self->subs_.empty() || self->closing_) return;
+      std::vector<std::string> messages;
+      self->subs_.renderPending(*hashes, messages);
       for (auto& m : messages) self->send(std::move(m));
     });
   }
@@ -724,6 +740,11 @@ void Server::start() {
   s.acceptor.listen(net::socket_base::max_listen_connections);
   s.boundPort = s.acceptor.local_endpoint().port();
   s.accept();
+  if (s.opt.pendingTransactions) {
+    // From now on: a cursor past the count reads nothing and returns the count.
+    s.pendingCursor = s.opt.pendingTransactions(std::numeric_limits<uint64_t>::max()).cursor;
+    net::post(s.pendingTimer.get_executor(), [&s] { s.pollPending(); });
+  }
   unsigned n = std::max(1u, s.opt.ioThreads);
   s.threads.reserve(n);
   for (unsigned i = 0; i < n; ++i) s.threads.emplace_back([&s] { s.runThread(); });
@@ -737,6 +758,7 @@ void Server::stop() {
     s.acceptor.close(ignored);
     s.acceptRetry.cancel();
   });
+  net::post(s.pendingTimer.get_executor(), [&s] { s.pendingTimer.cancel(); });
   std::vector<std::shared_ptr<Session>> open;
   {
     std::lock_guard lock(s.mu);
@@ -756,15 +778,41 @@ void Server::stop() {
 
 uint16_t Server::port() const { return impl_->boundPort; }
 
+std::vector<std::shared_ptr<Session>> detail::ServerImpl::webSockets() {
+  std::vector<std::shared_ptr<Session>> out;
+  std::lock_guard lock(mu);
+  out.reserve(wsSessions.size());
+  for (auto& [id, weak] : wsSessions)
+    if (auto p = weak.lock()) out.push_back(std::move(p));
+  return out;
+}
+
+void detail::ServerImpl::pollPending() {
+  if (stopping) return;
+  try {
+    // Without WebSocket connections only the count is read (a cursor past it copies nothing).
+    auto targets = webSockets();
+    PoolAdmissions a = opt.pendingTransactions(
+        targets.empty() ? std::numeric_limits<uint64_t>::max() : pendingCursor);
+    pendingCursor = a.cursor;
+    if (!a.hashes.empty()) {
+      auto hashes = std::make_shared<std::vector<std::string>>();
+      hashes->reserve(a.hashes.size());
+      for (const Hash32& h : a.hashes) hashes->push_back("\"" + h.hex() + "\"");
+      for (auto& t : targets) t->deliverPending(hashes);
+    }
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "rpc: reading the pool's admissions failed: %s\n", e.what());
+  }
+  pendingTimer.expires_after(opt.pendingPollInterval);
+  pendingTimer.async_wait([this](error_code ec) {
+    if (!ec) pollPending();
+  });
+}
+
 void Server::publishBlock(const Block& block, const std::vector<Receipt>& receipts) {
   auto& s = *impl_;
-  std::vector<std::shared_ptr<Session>> targets;
-  {
-    std::lock_guard lock(s.mu);
-    targets.reserve(s.wsSessions.size());
-    for (auto& [id, weak] : s.wsSessions)
-      if (auto p = weak.lock()) targets.push_back(std::move(p));
-  }
+  std::vector<std::shared_ptr<Session>> targets = s.webSockets();
   if (targets.empty()) return;  // nobody listens: skip rendering
   auto published = PublishedBlock::make(block, block.header.hash(), receipts);
   for (auto& t : targets) t->deliver(published);

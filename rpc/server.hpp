@@ -8,6 +8,7 @@
 // port): requests and eth_subscribe notifications.
 #pragma once
 
+#include <boost/json/value.hpp>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -16,9 +17,8 @@
 #include <string>
 #include <vector>
 
-#include <boost/json/value.hpp>
-
 #include "chain/block.hpp"
+#include "rpc/backend.hpp"
 #include "rpc/dispatcher.hpp"
 
 namespace tn::rpc {
@@ -64,6 +64,11 @@ struct ServerOptions {
   std::chrono::milliseconds stopGrace{2000};  // stop() waits this long for connections to close
   // Body of GET /; null → {"status":"ok"}. Called on an io thread.
   std::function<boost::json::value()> health;
+  // The pool's admissions after a cursor (Backend::admittedSince), for the newPendingTransactions
+  // subscriptions: read every pendingPollInterval while WebSocket connections are open, and the
+  // new hashes delivered to each of them, so admission itself pays nothing. Null: none.
+  std::function<PoolAdmissions(uint64_t)> pendingTransactions;
+  std::chrono::milliseconds pendingPollInterval{100};
 };
 
 class Server {

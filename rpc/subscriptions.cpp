@@ -63,6 +63,7 @@ bool SubscriptionSet::remove(std::string_view id) {
 
 void SubscriptionSet::render(const PublishedBlock& block, std::vector<std::string>& out) const {
   for (const auto& [id, sub] : subs_) {
+    if (sub.kind == Subscription::Kind::NewPendingTransactions) continue;
     if (sub.kind == Subscription::Kind::NewHeads) {
       out.push_back(notification(id, block.head));
       continue;
@@ -70,6 +71,14 @@ void SubscriptionSet::render(const PublishedBlock& block, std::vector<std::strin
     for (std::size_t i = 0; i < block.logs.size(); ++i) {
       if (sub.criteria.matches(block.logs[i].log)) out.push_back(notification(id, block.logsJson[i]));
     }
+  }
+}
+
+void SubscriptionSet::renderPending(const std::vector<std::string>& hashesJson,
+                                    std::vector<std::string>& out) const {
+  for (const auto& [id, sub] : subs_) {
+    if (sub.kind != Subscription::Kind::NewPendingTransactions) continue;
+    for (const std::string& h : hashesJson) out.push_back(notification(id, h));
   }
 }
 

@@ -17,7 +17,7 @@ namespace tn::rpc {
 std::string newRandomId();
 
 struct Subscription {
-  enum class Kind { NewHeads, Logs };
+  enum class Kind { NewHeads, Logs, NewPendingTransactions };
   Kind kind = Kind::NewHeads;
   LogCriteria criteria;  // Logs only
 };
@@ -45,6 +45,10 @@ class SubscriptionSet {
   // Appends the serialized eth_subscription messages that `block` produces, subscriptions in the
   // order they were made, a logs subscription's logs in block order.
   void render(const PublishedBlock& block, std::vector<std::string>& out) const;
+  // The same for transactions just admitted to the pool, each hash already a JSON string: one
+  // notification per hash and newPendingTransactions subscription.
+  void renderPending(const std::vector<std::string>& hashesJson,
+                     std::vector<std::string>& out) const;
 
  private:
   std::size_t max_;

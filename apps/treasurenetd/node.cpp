@@ -252,6 +252,9 @@ Node::Node(const HomePaths& paths, const Genesis& genesis, const NodeConfig& con
   so.maxBodyBytes = config.rpcMaxBodyBytes;
   so.maxBatch = config.rpcMaxBatch;
   so.maxInFlightBytes = config.rpcMaxInFlightBytes;
+  so.pendingTransactions = [backend = backend_.get()](uint64_t cursor) {
+    return backend->admittedSince(cursor);
+  };
   const std::size_t reserved =
       reservedDescriptors(std::size_t(StoreOptions{}.maxOpenFiles), p2pPeers);
   so.maxConnections = rpcConnectionsWithin(descriptorLimit, config.rpcMaxConnections, reserved);

@@ -1,5 +1,6 @@
-// ethers.js v6 over WebSocket: `newHeads` (provider.on('block')) and `logs` subscriptions
-// (a Contract event and a raw filter) while transactions are sent.
+// ethers.js v6 over WebSocket: `newHeads` (provider.on('block')), `newPendingTransactions`
+// (provider.on('pending')) and `logs` subscriptions (a Contract event and a raw filter) while
+// transactions are sent.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 
@@ -90,6 +91,20 @@ describe('subscriptions with ethers v6 WebSocketProvider', { timeout: 60000 }, (
     sock.send(JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'eth_unsubscribe', params: [subId] }));
     assert.equal((await wait((m) => m.id === 2, 'the unsubscribe answer')).result, true);
     sock.close();
+  });
+
+  it('delivers the hashes of submitted transactions to provider.on("pending")', async () => {
+    const alice = new Wallet(node.accounts[2].privateKey, ws);
+    const seen = new Set();
+    await ws.on('pending', (hash) => seen.add(hash));
+    await new Promise((r) => setTimeout(r, 200));  // the subscription is in place
+    const sent = [];
+    for (let k = 0; k < 3; ++k) sent.push(await alice.sendTransaction({ to: Wallet.createRandom().address, value: 1n + BigInt(k) }));
+    await Promise.all(sent.map((t) => t.wait()));
+    await withTimeout((async () => {
+      while (!sent.every((t) => seen.has(t.hash))) await new Promise((r) => setTimeout(r, 25));
+    })(), 10000, 'the pending hashes');
+    await ws.removeAllListeners('pending');
   });
 
   it('delivers logs of a module event (Contract.on and a raw filter)', async () => {

@@ -670,10 +670,15 @@ TEST_CASE("eth_subscribe and eth_unsubscribe need a connection with notification
   CHECK(s.find_first_not_of("0123456789abcdef", 2) == std::string::npos);
   CHECK(subs.size() == 1);
 
-  e = api.error("eth_subscribe", R"(["newPendingTransactions"])", &ws);
+  e = api.error("eth_subscribe", R"(["syncing"])", &ws);
   CHECK(codeOf(e) == -32602);
   CHECK(messageOf(e) ==
-        "invalid argument 0 (kind): unsupported subscription 'newPendingTransactions' (newHeads, logs)");
+        "invalid argument 0 (kind): unsupported subscription 'syncing' (newHeads, "
+        "logs, newPendingTransactions)");
+  e = api.error("eth_subscribe", R"(["newPendingTransactions", true])", &ws);
+  CHECK(messageOf(e) ==
+        "invalid argument 1 (filter): newPendingTransactions sends hashes only; full transactions "
+        "are not supported");
   e = api.error("eth_subscribe", R"(["logs", {"topics":["0x01"]}])", &ws);
   CHECK(messageOf(e) == "invalid argument 1 (filter): field 'topics': hash must be 32 bytes, got 1");
 

@@ -56,6 +56,8 @@ struct Running {
 
   explicit Running(ServerOptions o = testOptions(), bool withHealth = true) {
     addEthApi(d, be);
+    if (!o.pendingTransactions)
+      o.pendingTransactions = [this](uint64_t cursor) { return be.admittedSince(cursor); };
     if (withHealth) {
       o.health = [this] {
         return json::value(json::object{{"status", "ok"}, {"height", be.latestBlockNumber()}});
@@ -347,6 +349,51 @@ TEST_CASE("GET / is the health check; other targets and methods are refused") {
   res = s.send(http::verb::get, "/", "", {});
   CHECK(res.result() == http::status::service_unavailable);
   CHECK(jsonBody(res) == json::parse(R"({"status":"error","error":"database closed"})"));
+}
+
+TEST_CASE("WebSocket: newPendingTransactions notifies the hashes the pool admits") {
+  ServerOptions o = testOptions();
+  o.pendingPollInterval = 20ms;
+  Running node(o);
+  WsClient ws(node.port());
+  REQUIRE_MESSAGE(!ws.handshake, ws.handshake.message());
+  json::value heads = ws.call(request(1, "eth_subscribe", R"(["newHeads"])")).at("result");
+  json::value pending =
+      ws.call(request(2, "eth_subscribe", R"(["newPendingTransactions"])")).at("result");
+  REQUIRE(pending.is_string());
+  CHECK(ws.call(request(3, "eth_subscribe", R"(["newPendingTransactions", true])"))
+            .at("error")
+            .at("code") == -32602);
+  std::vector<std::string> sent;
+  for (uint64_t i = 0; i < 3; ++i) {
+    Transaction t;
+    t.type = Transaction::Type::DynamicFee;
+    t.chainId = test::kChainId;
+    t.nonce = test::kFundedNonce + i;
+    t.maxFeePerGas = 2'000'000'000;
+    t.maxPriorityFeePerGas = 1'000'000'000;
+    t.gasLimit = 21000;
+    t.to = addr(0x11);
+    t.value = 1;
+    t.sign(test::secretKey(test::kFundedKey));
+    // Over HTTP-like dispatch, as another client would: the pool, not the connection, is the
+    // source.
+    CallContext http;
+    node.d.handle(request(10 + int(i), "eth_sendRawTransaction", "[\"" + toHex(t.raw) + "\"]"),
+                  http);
+    sent.push_back(t.hash.hex());
+  }
+  std::vector<std::string> got;
+  while (got.size() < sent.size()) {
+    json::value note = ws.readJson();
+    CHECK(note.at("method") == "eth_subscription");
+    CHECK(note.at("params").at("subscription") == pending);  // never the newHeads one
+    got.emplace_back(note.at("params").at("result").as_string());
+  }
+  CHECK(got == sent);
+  CHECK_FALSE(ws.read(200ms).has_value());  // each once
+  CHECK(ws.call(request(4, "eth_unsubscribe", "[" + json::serialize(heads) + "]")).at("result") ==
+        true);
 }
 
 TEST_CASE("WebSocket: requests, subscriptions and notifications after publishBlock") {
