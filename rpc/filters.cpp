@@ -148,11 +148,14 @@ FilterChanges FilterRegistry::changes(std::string_view id) {
   return out;
 }
 
+uint64_t FilterRegistry::scanEnd(uint64_t cursor, uint64_t latest) const {
+  return latest - cursor > options_.maxBlockRange ? cursor + options_.maxBlockRange : latest;
+}
+
 std::vector<Hash32> FilterRegistry::blockChanges(Filter& f) {
   uint64_t latest = backend_.latestBlockNumber();
   if (f.cursor >= latest) return {};
-  uint64_t to =
-      latest - f.cursor > options_.maxBlockRange ? f.cursor + options_.maxBlockRange : latest;
+  uint64_t to = scanEnd(f.cursor, latest);
   std::vector<Hash32> out = backend_.blockHashes(f.cursor + 1, to);
   f.cursor = to;
   return out;
@@ -161,8 +164,7 @@ std::vector<Hash32> FilterRegistry::blockChanges(Filter& f) {
 std::vector<LogView> FilterRegistry::logChanges(Filter& f) {
   uint64_t latest = backend_.latestBlockNumber();
   if (f.cursor >= latest) return {};
-  uint64_t scanTo =
-      latest - f.cursor > options_.maxBlockRange ? f.cursor + options_.maxBlockRange : latest;
+  uint64_t scanTo = scanEnd(f.cursor, latest);
   LogQuery q;
   q.criteria = f.spec.criteria;
   q.fromBlock = std::max(f.cursor + 1, lowerBound(f.spec.fromBlock));

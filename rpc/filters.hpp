@@ -95,6 +95,8 @@ class FilterRegistry {
   void sweepLocked(Clock::time_point now);
   std::vector<LogView> logChanges(Filter& f);
   std::vector<Hash32> blockChanges(Filter& f);
+  // The last block a poll from `cursor` reads: the head, or maxBlockRange blocks on.
+  uint64_t scanEnd(uint64_t cursor, uint64_t latest) const;
 
   const Backend& backend_;
   const FilterOptions options_;

@@ -503,16 +503,7 @@ TEST_CASE("eth_getLogs: filters, shapes, block-range and result caps") {
 
 TEST_CASE("eth_sendRawTransaction admits a signed transaction, then it is pending") {
   Api api;
-  Transaction t;
-  t.type = Transaction::Type::DynamicFee;
-  t.chainId = test::kChainId;
-  t.nonce = test::kFundedNonce;
-  t.maxFeePerGas = 2'000'000'000;
-  t.maxPriorityFeePerGas = 1'000'000'000;
-  t.gasLimit = 21000;
-  t.to = addr(0x11);
-  t.value = 1;
-  t.sign(test::secretKey(test::kFundedKey));
+  Transaction t = test::fundedTransfer(test::kFundedNonce);
   CHECK(api.result("eth_sendRawTransaction", "[" + q(toHex(t.raw)) + "]") == json::value(t.hash.hex()));
   CHECK(api.be.mempool().contains(t.hash));
 

@@ -72,6 +72,22 @@ inline Transaction makeTx(uint64_t nonce, uint8_t fill) {
   return tx;
 }
 
+// A signed EIP-1559 transfer of `value` wei to 0x11…11 from the funded account (fee cap 2 gwei,
+// tip 1 gwei, 21000 gas): what a wallet would submit.
+inline Transaction fundedTransfer(uint64_t nonce, uint64_t value = 1) {
+  Transaction t;
+  t.type = Transaction::Type::DynamicFee;
+  t.chainId = kChainId;
+  t.nonce = nonce;
+  t.maxFeePerGas = 2'000'000'000;
+  t.maxPriorityFeePerGas = 1'000'000'000;
+  t.gasLimit = 21000;
+  t.to = addr(0x11);
+  t.value = value;
+  t.sign(secretKey(kFundedKey));
+  return t;
+}
+
 // Block n has n % 3 transactions, each with one log from kEmitter (topic kTopic).
 struct FakeChain {
   std::vector<BlockView> blocks;

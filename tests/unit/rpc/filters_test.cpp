@@ -145,19 +145,7 @@ TEST_SUITE("rpc filters") {
     std::string f(api.result("eth_newPendingTransactionFilter").as_string());
     CHECK(changes(api, f).empty());
     std::vector<Transaction> txs;
-    for (uint64_t i = 0; i < 3; ++i) {
-      Transaction t;
-      t.type = Transaction::Type::DynamicFee;
-      t.chainId = test::kChainId;
-      t.nonce = test::kFundedNonce + i;
-      t.maxFeePerGas = 2'000'000'000;
-      t.maxPriorityFeePerGas = 1'000'000'000;
-      t.gasLimit = 21000;
-      t.to = addr(0x11);
-      t.value = 1;
-      t.sign(test::secretKey(test::kFundedKey));
-      txs.push_back(t);
-    }
+    for (uint64_t i = 0; i < 3; ++i) txs.push_back(test::fundedTransfer(test::kFundedNonce + i));
     api.result("eth_sendRawTransaction", "[" + q(toHex(txs[0].raw)) + "]");
     api.result("eth_sendRawTransaction", "[" + q(toHex(txs[1].raw)) + "]");
     CHECK(changes(api, f) == json::array{txs[0].hash.hex(), txs[1].hash.hex()});

@@ -366,16 +366,7 @@ TEST_CASE("WebSocket: newPendingTransactions notifies the hashes the pool admits
             .at("code") == -32602);
   std::vector<std::string> sent;
   for (uint64_t i = 0; i < 3; ++i) {
-    Transaction t;
-    t.type = Transaction::Type::DynamicFee;
-    t.chainId = test::kChainId;
-    t.nonce = test::kFundedNonce + i;
-    t.maxFeePerGas = 2'000'000'000;
-    t.maxPriorityFeePerGas = 1'000'000'000;
-    t.gasLimit = 21000;
-    t.to = addr(0x11);
-    t.value = 1;
-    t.sign(test::secretKey(test::kFundedKey));
+    Transaction t = test::fundedTransfer(test::kFundedNonce + i);
     // Over HTTP-like dispatch, as another client would: the pool, not the connection, is the
     // source.
     CallContext http;
