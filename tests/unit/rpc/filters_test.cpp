@@ -318,6 +318,38 @@ TEST_SUITE("rpc filters") {
     CHECK(seen.back() == be.head);
   }
 
+  TEST_CASE("a backend without a pool answers the pool methods with a clear -32000") {
+    // The Backend defaults, as a backend without a transaction pool has them.
+    struct NoPool : FakeBackend {
+      PoolAdmissions admittedSince(uint64_t cursor) const override {
+        return Backend::admittedSince(cursor);
+      }
+      PoolContent poolContent(const std::optional<Address>& sender) const override {
+        return Backend::poolContent(sender);
+      }
+    } be;
+    Dispatcher d;
+    addEthApi(d, be);
+    CallContext http;
+    auto errorOf = [&](const std::string& method, const std::string& params) {
+      auto answer = d.handle(
+          R"({"jsonrpc":"2.0","id":1,"method":")" + method + R"(","params":)" + params + "}", http);
+      REQUIRE(answer.has_value());
+      return json::parse(*answer).at("error").as_object();
+    };
+    auto e = errorOf("eth_newPendingTransactionFilter", "[]");
+    CHECK(codeOf(e) == -32000);
+    CHECK(messageOf(e) == "pending-transaction filters not available on this node");
+    for (const char* method : {"txpool_status", "txpool_content", "txpool_inspect"}) {
+      e = errorOf(method, "[]");
+      CHECK(codeOf(e) == -32000);
+      CHECK(messageOf(e) == "no transaction pool on this node");
+    }
+    // The other filters do not need a pool.
+    CHECK(d.handle(R"({"jsonrpc":"2.0","id":1,"method":"eth_newBlockFilter","params":[]})", http)
+              ->find("\"result\"") != std::string::npos);
+  }
+
 }  // TEST_SUITE
 
 }  // namespace tn::rpc
