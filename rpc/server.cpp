@@ -21,6 +21,7 @@
 #include <thread>
 #include <unordered_map>
 
+#include "rpc/metrics.hpp"
 #include "rpc/subscriptions.hpp"
 
 namespace tn::rpc {
@@ -105,6 +106,15 @@ struct detail::ServerImpl {
   std::atomic<bool> started{false};
   std::atomic<bool> stopping{false};
   std::atomic<uint16_t> boundPort{0};
+  // Figures for GET /metrics (relaxed: counts, not synchronisation).
+  std::atomic<uint64_t> httpRequests{0};
+  std::atomic<uint64_t> wsMessages{0};
+  std::atomic<uint64_t> refusedConnections{0};   // accepted and closed at maxConnections
+  std::atomic<uint64_t> refusedWebSockets{0};    // upgrades refused at maxWsConnections
+  std::atomic<uint64_t> refusedBusy{0};          // 503 / -32005: the in-flight budget was full
+  std::atomic<uint64_t> refusedBodyTooLarge{0};  // 413
+  // The server's families, after the node's (ServerOptions::metrics).
+  void writeMetrics(MetricsText& out);
 
   std::vector<std::thread> threads;
   // Declared after the maps so it is destroyed before them: its destructor frees the sessions
@@ -303,8 +313,10 @@ class WsSession : public Session {
       read();
       return;
     }
+    server_.wsMessages.fetch_add(1, std::memory_order_relaxed);
     if (discarding_) {
       discarding_ = false;
+      server_.refusedBusy.fetch_add(1, std::memory_order_relaxed);
       send(boost::json::serialize(Dispatcher::errorResponse(
           nullptr, RpcError(code::kLimitExceeded, server_.busyMessage()))));
     } else {
@@ -466,6 +478,7 @@ class HttpSession : public Session {
   void onRead(error_code ec, std::size_t) {
     if (ec == http::error::body_limit) {
       // Answer so the client learns why, then close without reading the rest.
+      server_.refusedBodyTooLarge.fetch_add(1, std::memory_order_relaxed);
       auto res = errorAnswer(
           http::status::payload_too_large, parser_->get(), code::kInvalidRequest,
           "request body too large (max " + std::to_string(server_.opt.maxBodyBytes) + " bytes)");
@@ -507,6 +520,7 @@ class HttpSession : public Session {
     return res;
   }
   std::unique_ptr<Response> busyAnswer(const http::request_header<>& req) {
+    server_.refusedBusy.fetch_add(1, std::memory_order_relaxed);
     auto res = errorAnswer(http::status::service_unavailable, req, code::kLimitExceeded,
                            server_.busyMessage());
     res->set(http::field::retry_after, "1");
@@ -533,8 +547,10 @@ class HttpSession : public Session {
       std::lock_guard lock(server_.mu);
       open = server_.wsSessions.size();
     }
-    if (open >= server_.opt.maxWsConnections)
+    if (open >= server_.opt.maxWsConnections) {
+      server_.refusedWebSockets.fetch_add(1, std::memory_order_relaxed);
       return refuse(http::status::service_unavailable, "too many WebSocket connections\n");
+    }
     std::make_shared<WsSession>(server_, std::move(stream_))->start(std::move(req));
   }
 
@@ -554,6 +570,7 @@ class HttpSession : public Session {
   }
 
   Response handle(const http::request<http::string_body>& req) {
+    server_.httpRequests.fetch_add(1, std::memory_order_relaxed);
     Response res{http::status::ok, req.version()};
     res.set(http::field::server, kServerName);
     res.keep_alive(req.keep_alive());
@@ -582,6 +599,20 @@ class HttpSession : public Session {
       }
       case http::verb::head:  // GET's answer without its body
       case http::verb::get: {
+        if (req.target() == "/metrics" && server_.opt.metrics) {
+          try {
+            MetricsText metrics;
+            server_.opt.metrics(metrics);
+            server_.writeMetrics(metrics);
+            res.set(http::field::content_type, MetricsText::kContentType);
+            res.body() = metrics.take();
+            res.prepare_payload();
+          } catch (const std::exception& e) {
+            text(http::status::service_unavailable,
+                 std::string("metrics unavailable: ") + e.what() + "\n");
+          }
+          break;
+        }
         if (req.target() != "/") {
           text(http::status::not_found, "not found\n");
           break;
@@ -694,6 +725,7 @@ void ServerImpl::accept() {
       return;
     }
     if (liveSessions.load() >= opt.maxConnections) {
+      refusedConnections.fetch_add(1, std::memory_order_relaxed);
       error_code ignored;
       socket.close(ignored);  // full: refused before reading anything
     } else {
@@ -717,6 +749,36 @@ void ServerImpl::runThread() {
       std::fprintf(stderr, "rpc: unexpected exception in io thread: %s\n", e.what());
     }
   }
+}
+
+void ServerImpl::writeMetrics(MetricsText& out) {
+  std::size_t http = 0, ws = 0;
+  {
+    std::lock_guard lock(mu);
+    http = httpSessions.size();
+    ws = wsSessions.size();
+  }
+  auto load = [](const std::atomic<uint64_t>& a) { return a.load(std::memory_order_relaxed); };
+  using Type = MetricsText::Type;
+  out.family("treasurenet_rpc_connections", Type::Gauge, "Open JSON-RPC connections.")
+      .sample(http, {{"kind", "http"}})
+      .sample(ws, {{"kind", "websocket"}});
+  out.counter("treasurenet_rpc_http_requests_total",
+              "HTTP requests answered (POST, GET, HEAD, OPTIONS and refused methods).",
+              load(httpRequests));
+  out.counter("treasurenet_rpc_websocket_messages_total", "WebSocket messages received.",
+              load(wsMessages));
+  out.family("treasurenet_rpc_refusals_total", Type::Counter,
+             "Connections and requests refused by the server's limits (docs/RPC.md).")
+      .sample(load(refusedConnections), {{"reason", "connections"}})
+      .sample(load(refusedWebSockets), {{"reason", "websockets"}})
+      .sample(load(refusedBusy), {{"reason", "busy"}})
+      .sample(load(refusedBodyTooLarge), {{"reason", "body_too_large"}});
+  out.gauge("treasurenet_rpc_in_flight_bytes",
+            "Bytes of requests and answers held now (of rpcMaxInFlightBytes).",
+            inFlightBytes.load());
+  out.gauge("treasurenet_rpc_websocket_unsent_bytes",
+            "Bytes queued for WebSocket clients and not yet written.", wsUnsentBytes.load());
 }
 
 Server::Server(ServerOptions options, const Dispatcher& dispatcher) {

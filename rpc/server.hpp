@@ -20,6 +20,7 @@
 #include "chain/block.hpp"
 #include "rpc/backend.hpp"
 #include "rpc/dispatcher.hpp"
+#include "rpc/metrics.hpp"
 
 namespace tn::rpc {
 
@@ -64,6 +65,10 @@ struct ServerOptions {
   std::chrono::milliseconds stopGrace{2000};  // stop() waits this long for connections to close
   // Body of GET /; null → {"status":"ok"}. Called on an io thread.
   std::function<boost::json::value()> health;
+  // GET /metrics (Prometheus text, docs/RPC.md "Metrics"): the node writes its families, then the
+  // server adds its own (connections, requests, refusals). Null: /metrics is 404. Called on an
+  // io thread; an exception answers 503.
+  std::function<void(MetricsText&)> metrics;
   // The pool's admissions after a cursor (Backend::admittedSince), for the newPendingTransactions
   // subscriptions: read every pendingPollInterval while WebSocket connections are open, and the
   // new hashes delivered to each of them, so admission itself pays nothing. Null: none.

@@ -61,6 +61,7 @@ NodeConfig NodeConfig::load(const std::filesystem::path& file) {
   num("rpcMaxInFlightBytes", c.rpcMaxInFlightBytes);
   if (const json::value* x = o.if_contains("rpcCorsOrigins"))
     c.rpcCorsOrigins = json::value_to<std::vector<std::string>>(*x);
+  num("rpcMetrics", c.rpcMetrics);
   num("logsMaxBlockRange", c.logsMaxBlockRange);
   num("logsMaxResults", c.logsMaxResults);
   num("rpcMaxFilters", c.rpcMaxFilters);
@@ -83,6 +84,7 @@ void NodeConfig::save(const std::filesystem::path& file) const {
   json::array cors;
   for (const auto& s : rpcCorsOrigins) cors.push_back(json::string(s));
   o["rpcCorsOrigins"] = std::move(cors);
+  o["rpcMetrics"] = rpcMetrics;
   o["logsMaxBlockRange"] = logsMaxBlockRange;
   o["logsMaxResults"] = logsMaxResults;
   o["rpcMaxFilters"] = rpcMaxFilters;
@@ -270,8 +272,107 @@ Node::Node(const HomePaths& paths, const Genesis& genesis, const NodeConfig& con
   so.health = [chain] {
     return boost::json::object{{"status", "ok"}, {"height", chain->height()}};
   };
+  if (config.rpcMetrics) so.metrics = [this](rpc::MetricsText& out) { writeMetrics(out); };
   server_ = std::make_unique<rpc::Server>(so, *dispatcher_);
-  engine_->onCommit([this](const Block& b, const std::vector<Receipt>& r) { server_->publishBlock(b, r); });
+  engine_->onCommit([this](const Block& b, const std::vector<Receipt>& r) {
+    committedBlocks_.fetch_add(1, std::memory_order_relaxed);
+    committedTransactions_.fetch_add(b.transactions.size(), std::memory_order_relaxed);
+    server_->publishBlock(b, r);
+  });
+}
+
+void Node::writeMetrics(rpc::MetricsText& out) const {
+  using Type = rpc::MetricsText::Type;
+  const uint64_t height = chain_->height();
+  out.gauge("treasurenet_chain_height", "Number of the committed head block.", height);
+  if (auto head = chain_->header(height))
+    out.gauge("treasurenet_chain_head_timestamp_seconds",
+              "Timestamp of the committed head block (block time, Unix seconds).", head->timestamp);
+  out.counter("treasurenet_chain_blocks_committed_total",
+              "Blocks committed since the node started.",
+              committedBlocks_.load(std::memory_order_relaxed));
+  out.counter("treasurenet_chain_transactions_committed_total",
+              "Transactions committed since the node started.",
+              committedTransactions_.load(std::memory_order_relaxed));
+  out.gauge("treasurenet_mempool_transactions", "Transactions in the pool.", mempool_->size());
+  out.gauge("treasurenet_mempool_bytes", "Encoded bytes of the pooled transactions.",
+            mempool_->bytes());
+  out.gauge("treasurenet_mempool_max_transactions",
+            "The pool's bound in transactions (mempoolMaxTxs).", mempool_->config().maxTxs);
+  out.gauge("treasurenet_mempool_max_bytes", "The pool's bound in bytes (mempoolMaxBytes).",
+            mempool_->config().maxBytes);
+  out.counter("treasurenet_mempool_admitted_total",
+              "Transactions admitted to the pool since the node started.", mempool_->addedCount());
+  rpc::appendProcessMetrics(out);
+  const net::NetworkedEngine* networked = networked_;
+  if (!networked) return;  // the dev engine: no consensus or peers to report
+
+  const bft::ConsensusSnapshot s = networked->consensusState();
+  uint64_t totalPower = 0, ownPower = 0;
+  for (const bft::Validator& v : s.validators) {
+    totalPower += v.power;
+    if (s.self && v.address == *s.self) ownPower = v.power;
+  }
+  out.gauge("treasurenet_consensus_height", "Height being decided (committed head + 1).", s.height);
+  out.gauge("treasurenet_consensus_round",
+            "Round of the height being decided; above 0 after a view change.", uint64_t(s.round));
+  out.family("treasurenet_consensus_step", Type::Gauge, "1 for the machine's current step.");
+  for (bft::Step step : {bft::Step::Propose, bft::Step::Prevote, bft::Step::Precommit})
+    out.sample(step == s.step ? 1 : 0, {{"step", bft::name(step)}});
+  out.gauge("treasurenet_consensus_validators", "Validators in the current set.",
+            s.validators.size());
+  out.gauge("treasurenet_consensus_total_power", "Voting power of the current set.", totalPower);
+  out.gauge("treasurenet_consensus_own_power",
+            "This node's voting power in the current set (0: not a validator).", ownPower);
+  out.gauge("treasurenet_consensus_syncing",
+            "1 while the node is more than one block behind a peer.", s.syncing ? 1 : 0);
+  out.gauge("treasurenet_consensus_best_peer_height", "Highest committed height a peer reported.",
+            s.bestPeerHeight);
+  out.gauge("treasurenet_consensus_inbox_bytes", "Peer messages queued for the engine, in bytes.",
+            s.inboxBytes);
+
+  out.gauge("treasurenet_p2p_peers", "Connected peers.", networked->peerCount());
+  out.family("treasurenet_p2p_peer_transactions_total", Type::Counter,
+             "Transactions received from peers, by what became of them (docs/NETWORK.md).")
+      .sample(s.peerTxs.received, {{"outcome", "received"}})
+      .sample(s.peerTxs.known, {{"outcome", "known"}})
+      .sample(s.peerTxs.recovered, {{"outcome", "recovered"}})
+      .sample(s.peerTxs.admitted, {{"outcome", "admitted"}})
+      .sample(s.peerTxs.refused, {{"outcome", "refused"}})
+      .sample(s.peerTxs.throttled, {{"outcome", "throttled"}});
+  out.family("treasurenet_p2p_peer_requests_total", Type::Counter,
+             "Peers' block and transaction requests, served or dropped by the allowances.")
+      .sample(s.peerRequests.served, {{"outcome", "served"}})
+      .sample(s.peerRequests.unserved, {{"outcome", "unserved"}});
+  const net::HostStats h = networked->host().stats();
+  out.family("treasurenet_p2p_frames_total", Type::Counter, "p2p frames read and written.")
+      .sample(h.framesIn, {{"direction", "in"}})
+      .sample(h.framesOut, {{"direction", "out"}});
+  out.counter("treasurenet_p2p_gossip_duplicates_total", "Gossip frames dropped as already seen.",
+              h.gossipDuplicates);
+  out.counter("treasurenet_p2p_handshake_failures_total", "Failed p2p handshakes.",
+              h.handshakeFailures);
+  out.counter("treasurenet_p2p_bans_total", "Peers banned for invalid data.", h.bansIssued);
+  out.counter("treasurenet_p2p_refused_banned_total", "Handshakes refused: the node id is banned.",
+              h.refusedBanned);
+  out.family("treasurenet_p2p_closes_total", Type::Counter,
+             "Peers closed by the host's memory bounds (docs/NETWORK.md).")
+      .sample(h.queueFullCloses, {{"reason", "queue_full"}})
+      .sample(h.queueBudgetCloses, {{"reason", "queue_budget"}})
+      .sample(h.readBudgetCloses, {{"reason", "read_budget"}});
+  out.family("treasurenet_p2p_reads_deferred_total", Type::Counter,
+             "Reads put off: the engine's inbox was full (paused) or a peer's allowance spent "
+             "(throttled).")
+      .sample(h.readsPaused, {{"reason", "paused"}})
+      .sample(h.readsThrottled, {{"reason", "throttled"}});
+  out.counter("treasurenet_p2p_inbound_throttled_total",
+              "Inbound connections closed: the same address connected within inboundThrottle.",
+              h.inboundThrottled);
+  out.counter("treasurenet_p2p_pex_requests_ignored_total",
+              "Peer-exchange requests ignored as too frequent.", h.pexRequestsIgnored);
+  out.gauge("treasurenet_p2p_send_queue_bytes", "Bytes queued for all peers.", h.sendQueueBytes);
+  out.gauge("treasurenet_p2p_read_buffer_bytes",
+            "Receive-buffer bytes beyond the connections' own.", h.readBufferBytes);
 }
 
 Node::~Node() { stop(); }

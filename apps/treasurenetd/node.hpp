@@ -2,6 +2,7 @@
 // engine and the RPC server, composed once from a home directory.
 #pragma once
 
+#include <atomic>
 #include <filesystem>
 #include <memory>
 #include <string>
@@ -16,6 +17,7 @@ namespace tn {
 namespace rpc {
 class Server;
 class Dispatcher;
+class MetricsText;
 }
 class NodeBackend;
 namespace net {
@@ -32,6 +34,7 @@ struct NodeConfig {
       1000;  // cut to what the descriptor limit leaves (descriptors.hpp)
   std::size_t rpcMaxInFlightBytes = 256u << 20;  // rpc::ServerOptions::maxInFlightBytes
   std::vector<std::string> rpcCorsOrigins;
+  bool rpcMetrics = true;  // GET /metrics on the RPC port (docs/RPC.md "Metrics")
   uint64_t logsMaxBlockRange = 10'000;
   std::size_t logsMaxResults = 10'000;
   std::size_t rpcMaxFilters = 1000;        // eth_newFilter & co.: installed at most
@@ -78,6 +81,11 @@ class Node {
   std::unique_ptr<NodeBackend> backend_;
   std::unique_ptr<rpc::Dispatcher> dispatcher_;
   std::unique_ptr<rpc::Server> server_;
+  // Since start, for GET /metrics; written on the engine thread.
+  std::atomic<uint64_t> committedBlocks_{0};
+  std::atomic<uint64_t> committedTransactions_{0};
+
+  void writeMetrics(rpc::MetricsText& out) const;
 };
 
 // Re-executes every block of the chain in `sourceData` into an empty chain in `targetData`,

@@ -1,12 +1,12 @@
 // Integration: `treasurenetd dev` on a loopback port: the printed and written dev accounts, every
-// standard JSON-RPC method the node serves, batches and their cap, the request body limit, and a
-// clean stop on SIGTERM.
+// standard JSON-RPC method the node serves, batches and their cap, the request body limit, GET
+// /metrics, and a clean stop on SIGTERM.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 
-import { Checker, NodeProcess, binaries, devAccounts, hexNum, rpc, rpcError, rpcRaw, scratch,
-         sleep, waitReceipt } from './lib/harness.mjs';
+import { Checker, NodeProcess, binaries, devAccounts, hexNum, metrics, rpc, rpcError, rpcRaw,
+         scratch, sleep, waitReceipt } from './lib/harness.mjs';
 import { UNIT, abiEncodeCall, bytesToHex, keccak256, privateKeyToAddress, signTx } from './lib/eth.mjs';
 
 const bin = binaries();
@@ -281,6 +281,27 @@ await c.check('the request body limit (5 MiB) answers 413 with a JSON-RPC error'
   assert.equal(over.json.error.code, -32600);
   assert.match(over.json.error.message, /request body too large/);
   assert.equal(await rpc(url, 'eth_chainId'), '0x1cbd', 'the node still serves afterwards');
+});
+
+await c.check('GET /metrics: the chain, the pool, the RPC server and the process of a dev node', async () => {
+  const height = hexNum(await rpc(url, 'eth_blockNumber'));
+  const m = await metrics(url);
+  assert.equal(m.value('treasurenet_chain_height'), height);
+  const head = await rpc(url, 'eth_getBlockByNumber', ['latest', false]);
+  assert.equal(m.value('treasurenet_chain_head_timestamp_seconds'), hexNum(head.timestamp));
+  // Every transaction this file sent was committed, each block by this run of the node.
+  assert.ok(m.value('treasurenet_chain_transactions_committed_total') >= 3);
+  assert.equal(m.value('treasurenet_chain_blocks_committed_total'), height);
+  assert.equal(m.value('treasurenet_mempool_transactions'), 0);
+  assert.equal(m.value('treasurenet_mempool_bytes'), 0);
+  assert.equal(m.value('treasurenet_mempool_max_bytes'), 64 * 1024 * 1024);
+  // The 413 of the body-limit check above.
+  assert.ok(m.value('treasurenet_rpc_refusals_total', { reason: 'body_too_large' }) >= 1);
+  assert.ok(m.value('treasurenet_rpc_http_requests_total') > 10);
+  assert.ok(m.value('process_open_fds') > 0);
+  // A dev chain has neither consensus nor peers to report.
+  assert.ok(!m.has('treasurenet_consensus_height'));
+  assert.ok(!m.has('treasurenet_p2p_peers'));
 });
 
 await c.check('SIGTERM stops the node cleanly with exit code 0', async () => {

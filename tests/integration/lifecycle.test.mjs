@@ -156,8 +156,11 @@ await c.check('`init --genesis FILE` writes genesis.json, config.json and the ge
   assert.ok(!fs.existsSync(path.join(initHome, 'dev-accounts.json')), 'no dev accounts for an explicit genesis');
   const config = JSON.parse(fs.readFileSync(path.join(initHome, 'config.json'), 'utf8'));
   assert.equal(config.rpcAddr, '127.0.0.1:0');
-  // The operator edits the config: a small batch cap, to see that `start` reads it.
+  // The operator edits the config: a small batch cap, and no metrics page, to see that `start`
+  // reads it.
+  assert.equal(config.rpcMetrics, true, 'metrics are served by default');
   config.rpcMaxBatch = 5;
+  config.rpcMetrics = false;
   fs.writeFileSync(path.join(initHome, 'config.json'), JSON.stringify(config));
   const twice = await run(bin.treasurenetd, ['init', '--home', initHome, '--genesis', genesisFile]);
   assert.notEqual(twice.code, 0);
@@ -184,6 +187,7 @@ await c.check('`start` runs the initialised home with its genesis and config', a
   assert.equal((await rpcRaw(url, batch(5))).json.length, 5);
   const over = await rpcRaw(url, batch(6));
   assert.match(over.json.error.message, /batch too large: 6 requests, max 5/);
+  assert.equal((await fetch(new URL('/metrics', url))).status, 404, 'rpcMetrics: false');
   const r = await transfer(url, 4242n, owner, 0, 7n * UNIT, 2_000_000_000n);
   assert.equal(hexNum(r.blockNumber), 1);
   assert.equal(BigInt(await rpc(url, 'eth_getBalance', [TO, 'latest'])), 7n * UNIT);

@@ -7,8 +7,8 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 
-import { Checker, NodeProcess, binaries, devAccounts, hexNum, rpc, run, scratch, sleep, waitFor,
-         waitReceipt } from './lib/harness.mjs';
+import { Checker, NodeProcess, binaries, devAccounts, hexNum, metrics, rpc, run, scratch, sleep,
+         waitFor, waitReceipt } from './lib/harness.mjs';
 import { UNIT, keccak256, recoverDigest, rlpEncode, signTx } from './lib/eth.mjs';
 
 const bin = binaries();
@@ -134,6 +134,49 @@ try {
       assert.equal(s.p2p.readsThrottled, 0, `node${i}: ${p2p}`);
       assert.ok(s.p2p.framesIn > 0 && s.p2p.framesOut > 0, `node${i}: ${p2p}`);
     }
+  });
+
+  await c.check('GET /metrics reports the chain, the pool, consensus, peers and the process', async () => {
+    let peerReceived = 0;
+    for (let i = 0; i < N; i++) {
+      const before = hexNum(await rpc(nodes[i].url, 'eth_blockNumber'));
+      const m = await metrics(nodes[i].url);
+      const at = `node${i}`;
+      assert.ok(m.value('treasurenet_chain_height') >= before, at);
+      assert.ok(m.value('treasurenet_consensus_height') >= m.value('treasurenet_chain_height') + 1, at);
+      // The four transfers above were committed by every node since it started.
+      assert.ok(m.value('treasurenet_chain_transactions_committed_total') >= 4, at);
+      assert.ok(m.value('treasurenet_chain_blocks_committed_total') >= 3, at);
+      assert.ok(m.value('treasurenet_mempool_admitted_total') >= 1, at);  // its own client's at least
+      assert.equal(m.value('treasurenet_mempool_max_transactions'), 20000, at);
+      assert.equal(m.value('treasurenet_p2p_peers'), N - 1, at);
+      assert.equal(m.value('treasurenet_consensus_validators'), N, at);
+      assert.ok(m.value('treasurenet_consensus_own_power') > 0, at);
+      assert.equal(m.value('treasurenet_consensus_total_power'), N * m.value('treasurenet_consensus_own_power'), at);
+      assert.equal(m.value('treasurenet_consensus_syncing'), 0, at);
+      const steps = ['propose', 'prevote', 'precommit'].map((step) => m.value('treasurenet_consensus_step', { step }));
+      assert.deepEqual(steps.slice().sort(), [0, 0, 1], `${at}: ${steps}`);
+      // Peers' transactions reached this node by gossip, none throttled: the same figures as
+      // tn_getConsensusState, which is read after the scrape and can only have grown.
+      const s = await rpc(nodes[i].url, 'tn_getConsensusState');
+      for (const outcome of ['received', 'admitted', 'throttled']) {
+        const scraped = m.value('treasurenet_p2p_peer_transactions_total', { outcome });
+        assert.ok(scraped <= s.peerTxs[outcome], `${at} ${outcome}: ${scraped} > ${s.peerTxs[outcome]}`);
+      }
+      peerReceived += m.value('treasurenet_p2p_peer_transactions_total', { outcome: 'received' });
+      assert.equal(m.value('treasurenet_p2p_peer_transactions_total', { outcome: 'throttled' }), 0, at);
+      assert.ok(m.value('treasurenet_p2p_frames_total', { direction: 'in' }) > 0, at);
+      assert.ok(m.value('treasurenet_p2p_frames_total', { direction: 'in' }) <= s.p2p.framesIn, at);
+      assert.equal(m.value('treasurenet_p2p_closes_total', { reason: 'queue_full' }), 0, at);
+      // The process: under the 1 GiB target, started before this scrape.
+      const rss = m.value('process_resident_memory_bytes');
+      assert.ok(rss > 1 << 20 && rss < 2 ** 30, `${at}: RSS ${rss}`);
+      assert.ok(m.value('process_start_time_seconds') <= Date.now() / 1000 + 1, at);
+      assert.ok(m.value('treasurenet_rpc_connections', { kind: 'http' }) >= 1, at);
+      assert.equal(m.types.get('treasurenet_chain_transactions_committed_total'), 'counter');
+    }
+    // Each of the four transfers reached the three other nodes by gossip (or in a proposal).
+    assert.ok(peerReceived >= 3, `peers' transactions received: ${peerReceived}`);
   });
 
   await c.check("polling filters see peers' transactions and every committed block", async () => {

@@ -248,3 +248,56 @@ export async function waitReceipt(url, hash, timeoutMs = 15000) {
 export function devAccounts(home) {
   return JSON.parse(fs.readFileSync(path.join(home, 'dev-accounts.json'), 'utf8'));
 }
+
+// ---- GET /metrics -------------------------------------------------------------------------------
+
+// Fetches and strictly parses the node's Prometheus text (docs/RPC.md "Metrics"): every sample
+// inside its family, after that family's HELP and TYPE, each family and sample once. Returns
+// {types, value(name, labels)}; value() throws for a sample that is not there.
+export async function metrics(url) {
+  const res = await fetch(new URL('/metrics', url));
+  const text = await res.text();
+  if (res.status !== 200) throw new Error(`GET /metrics: HTTP ${res.status}: ${text.slice(0, 200)}`);
+  const type = res.headers.get('content-type');
+  if (type !== 'text/plain; version=0.0.4; charset=utf-8') throw new Error(`GET /metrics: content type ${type}`);
+  const types = new Map();
+  const help = new Set();
+  const samples = new Map();
+  let family = null;
+  const sampleLine = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{(?:[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\\n]|\\[\\"n])*",?)*\})? (-?[0-9.e+]+)$/;
+  if (!text.endsWith('\n')) throw new Error('GET /metrics: no final newline');
+  for (const line of text.slice(0, -1).split('\n')) {
+    let m;
+    if ((m = /^# HELP ([a-zA-Z_:][a-zA-Z0-9_:]*) (.*)$/.exec(line))) {
+      if (help.has(m[1])) throw new Error(`metrics: HELP twice: ${line}`);
+      help.add(m[1]);
+      family = m[1];
+    } else if ((m = /^# TYPE ([a-zA-Z_:][a-zA-Z0-9_:]*) (counter|gauge)$/.exec(line))) {
+      if (m[1] !== family || types.has(m[1])) throw new Error(`metrics: TYPE not after its HELP: ${line}`);
+      types.set(m[1], m[2]);
+    } else if ((m = sampleLine.exec(line))) {
+      if (m[1] !== family || !types.has(family)) throw new Error(`metrics: sample outside its family: ${line}`);
+      const key = m[1] + (m[2] ?? '');
+      if (samples.has(key)) throw new Error(`metrics: sample twice: ${line}`);
+      const v = Number(m[3]);
+      if (!Number.isFinite(v) || (types.get(family) === 'counter' && v < 0)) throw new Error(`metrics: bad value: ${line}`);
+      samples.set(key, v);
+    } else {
+      throw new Error(`metrics: malformed line: ${JSON.stringify(line)}`);
+    }
+  }
+  return {
+    types,
+    has: (name, labels = {}) => samples.has(metricKey(name, labels)),
+    value(name, labels = {}) {
+      const key = metricKey(name, labels);
+      if (!samples.has(key)) throw new Error(`metrics: no sample ${key}`);
+      return samples.get(key);
+    },
+  };
+}
+
+function metricKey(name, labels) {
+  const entries = Object.entries(labels);
+  return entries.length ? `${name}{${entries.map(([k, v]) => `${k}="${v}"`).join(',')}}` : name;
+}

@@ -1,11 +1,10 @@
 // The Beast server on a loopback ephemeral port: HTTP POST, limits, CORS, health, and WebSocket
 // requests and subscriptions. The only test translation unit that instantiates Beast and Asio.
+#include "rpc/server.hpp"
+
 #include <doctest/doctest.h>
 
-#include <chrono>
-#include <optional>
-#include <thread>
-
+#include <atomic>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core.hpp>
@@ -13,9 +12,12 @@
 #include <boost/beast/websocket.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
+#include <chrono>
+#include <optional>
+#include <thread>
 
 #include "rpc/eth_api.hpp"
-#include "rpc/server.hpp"
+#include "tests/unit/rpc/exposition.hpp"
 #include "tests/unit/rpc/fake_backend.hpp"
 
 namespace tn::rpc {
@@ -351,6 +353,52 @@ TEST_CASE("GET / is the health check; other targets and methods are refused") {
   CHECK(jsonBody(res) == json::parse(R"({"status":"error","error":"database closed"})"));
 }
 
+TEST_CASE("GET /metrics: the node's families, then the server's, as Prometheus text") {
+  ServerOptions o = testOptions();
+  o.metrics = [](MetricsText& m) {
+    m.gauge("treasurenet_chain_height", "Number of the committed head block.", 9);
+  };
+  Running node(o);
+  HttpClient c(node.port());
+  c.post(request(1, "eth_blockNumber"));
+  Response res = c.send(http::verb::get, "/metrics", "", {});
+  CHECK(res.result() == http::status::ok);
+  CHECK(res[http::field::content_type] == MetricsText::kContentType);
+  test::Exposition e = test::parseExposition(res.body());
+  CHECK(res.body().starts_with("# HELP treasurenet_chain_height "));
+  CHECK(e.at("treasurenet_chain_height") == 9);
+  // This connection is the one open; the POST and this GET were its requests.
+  CHECK(e.at("treasurenet_rpc_connections{kind=\"http\"}") == 1);
+  CHECK(e.at("treasurenet_rpc_connections{kind=\"websocket\"}") == 0);
+  CHECK(e.at("treasurenet_rpc_http_requests_total") == 2);
+  CHECK(e.at("treasurenet_rpc_refusals_total{reason=\"body_too_large\"}") == 0);
+  CHECK(e.types.at("treasurenet_rpc_in_flight_bytes") == "gauge");
+
+  // Refusals are counted by reason: a body over the limit, and a WebSocket message.
+  {
+    HttpClient big(node.port());
+    CHECK(big.post(std::string(5000, ' ')).result() == http::status::payload_too_large);
+  }
+  WsClient ws(node.port());
+  REQUIRE_MESSAGE(!ws.handshake, ws.handshake.message());
+  ws.call(request(2, "eth_chainId"));
+  e = test::parseExposition(c.send(http::verb::get, "/metrics", "", {}).body());
+  CHECK(e.at("treasurenet_rpc_refusals_total{reason=\"body_too_large\"}") == 1);
+  CHECK(e.at("treasurenet_rpc_refusals_total{reason=\"busy\"}") == 0);
+  CHECK(e.at("treasurenet_rpc_connections{kind=\"websocket\"}") == 1);
+  CHECK(e.at("treasurenet_rpc_websocket_messages_total") == 1);
+
+  // A node whose figures cannot be read answers 503 with the reason, and keeps serving.
+  ServerOptions failing = testOptions();
+  failing.metrics = [](MetricsText&) { throw std::runtime_error("store closed"); };
+  Running sick(failing);
+  HttpClient s(sick.port());
+  res = s.send(http::verb::get, "/metrics", "", {});
+  CHECK(res.result() == http::status::service_unavailable);
+  CHECK(res.body() == "metrics unavailable: store closed\n");
+  CHECK(jsonBody(s.post(request(3, "eth_blockNumber"))).at("result") == "0x9");
+}
+
 TEST_CASE("WebSocket: newPendingTransactions notifies the hashes the pool admits") {
   ServerOptions o = testOptions();
   o.pendingPollInterval = 20ms;
@@ -385,6 +433,36 @@ TEST_CASE("WebSocket: newPendingTransactions notifies the hashes the pool admits
   CHECK_FALSE(ws.read(200ms).has_value());  // each once
   CHECK(ws.call(request(4, "eth_unsubscribe", "[" + json::serialize(heads) + "]")).at("result") ==
         true);
+}
+
+TEST_CASE("WebSocket: a failed read of the pool's admissions loses none of them") {
+  // The 2nd to 4th reads throw (a pool being torn down, say): the server logs them, keeps its
+  // cursor and polling, and delivers the hashes admitted meanwhile on the next good read.
+  std::atomic<int> reads{0};
+  std::atomic<FakeBackend*> backend{nullptr};  // the running node's, once it is constructed
+  ServerOptions o = testOptions();
+  o.pendingPollInterval = 20ms;
+  o.pendingTransactions = [&](uint64_t cursor) {
+    const int n = ++reads;
+    if (n >= 2 && n <= 4) throw std::runtime_error("pool unavailable");
+    FakeBackend* be = backend.load();
+    return be ? be->admittedSince(cursor) : PoolAdmissions{{}, 0};  // read at start: empty pool
+  };
+  std::optional<Running> node;
+  node.emplace(o);
+  backend = &node->be;
+  WsClient ws(node->port());
+  REQUIRE_MESSAGE(!ws.handshake, ws.handshake.message());
+  json::value pending =
+      ws.call(request(1, "eth_subscribe", R"(["newPendingTransactions"])")).at("result");
+  Transaction t = test::fundedTransfer(test::kFundedNonce);
+  CallContext http;
+  node->d.handle(request(2, "eth_sendRawTransaction", "[\"" + toHex(t.raw) + "\"]"), http);
+  json::value note = ws.readJson();
+  CHECK(note.at("params").at("subscription") == pending);
+  CHECK(note.at("params").at("result").as_string() == t.hash.hex());
+  CHECK(reads.load() > 4);
+  CHECK(ws.call(request(3, "eth_chainId")).at("result") == "0x1b58");
 }
 
 TEST_CASE("WebSocket: requests, subscriptions and notifications after publishBlock") {
