@@ -221,6 +221,34 @@ std::optional<boost::json::value> ChainStore::genesisJson() const {
 
 StateTree::Proof ChainStore::prove(BytesView key) const { return tree_.prove(key); }
 
+ChainStore::HeadProof ChainStore::proveAtHead(const std::vector<Bytes>& keys) const {
+  // The tree moves to a new root just before the head does (commitBlock): a proof whose root is
+  // not the head's stateRoot straddled a commit. Each retry follows a commit, so a few suffice
+  // unless blocks are committed faster than a handful of keys are proven.
+  for (int attempt = 0; attempt < 16; ++attempt) {
+    HeadProof out;
+    {
+      std::lock_guard lock(headMutex_);
+      if (!head_) throw std::logic_error("chain has no genesis");
+      out.header = *head_;
+      out.blockHash = headHash_;
+      out.state = headState_ ? headState_ : cache_->reader(store_);
+    }
+    bool consistent = true;
+    for (const Bytes& key : keys) {
+      Hash32 root;
+      out.proofs.push_back(tree_.prove(key, root));
+      if (root != out.header.stateRoot) {
+        consistent = false;
+        break;
+      }
+      out.values.push_back(out.state->get(key));
+    }
+    if (consistent) return out;
+  }
+  throw std::runtime_error("the chain kept moving while the proof was made; retry");
+}
+
 std::vector<LogEntry> ChainStore::logs(const LogFilter& f, const LogQueryLimits& limits) const {
   if (f.toBlock < f.fromBlock) return {};
   if (f.toBlock - f.fromBlock >= limits.maxBlockRange)

@@ -86,6 +86,17 @@ class ChainStore {
   // than they allow to detect an oversized query). Throws LimitExceeded on a too-large range.
   std::vector<LogEntry> logs(const LogFilter& filter, const LogQueryLimits& limits) const;
   StateTree::Proof prove(BytesView key) const;
+  // Proofs of `keys` (in order) with their values, all against the head block's stateRoot, and
+  // the state they were read from: blocks committed meanwhile make it start over, so the head,
+  // the values and the proofs always belong together.
+  struct HeadProof {
+    BlockHeader header;
+    Hash32 blockHash;
+    std::shared_ptr<const StateReader> state;  // the state after `header`
+    std::vector<std::optional<Bytes>> values;  // nullopt: the key is absent (exclusion proof)
+    std::vector<StateTree::Proof> proofs;
+  };
+  HeadProof proveAtHead(const std::vector<Bytes>& keys) const;
   Hash32 stateRoot() const { return tree_.root(); }
   Store& store() { return store_; }
 

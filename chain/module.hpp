@@ -105,6 +105,8 @@ class Ledger {
   // Throw Revert("insufficient balance ...") when `a` holds less than `amount`.
   virtual void debit(Overlay& s, const Address& a, const U256& amount) const = 0;
   virtual void credit(Overlay& s, const Address& a, const U256& amount) const = 0;
+  // The state key of `a`'s account record: what a state proof of the account proves (tn_getProof).
+  virtual Bytes accountKey(const Address& a) const = 0;
 
   // Nonce and balance in one read, and both set in one write: the executor's per-transaction
   // checks and gas purchase (one state read of the sender instead of three). The defaults go

@@ -8,17 +8,17 @@
 // dispatcher.hpp); anything else becomes -32603.
 #pragma once
 
+#include <boost/json/object.hpp>
 #include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
-#include <boost/json/object.hpp>
-
 #include "chain/block.hpp"
 #include "chain/module.hpp"
 #include "rpc/error.hpp"
+#include "state/smt.hpp"
 
 namespace tn::rpc {
 
@@ -172,6 +172,23 @@ struct PoolAdmissions {
   uint64_t cursor = 0;         // the admission count now: the next call's cursor
 };
 
+// tn_getProof: an account's record and further state keys, each with its value and a proof
+// against the stateRoot of one block (the head: only its state is kept).
+struct StateProofView {
+  struct Entry {
+    Bytes key;
+    std::optional<Bytes> value;  // nullopt: absent, and the proof is an exclusion proof
+    smt::Proof proof;
+  };
+  uint64_t blockNumber = 0;
+  Hash32 blockHash;
+  Hash32 stateRoot;
+  uint64_t nonce = 0;  // the account's, as the ledger reads its record
+  U256 balance = 0;
+  Entry account;
+  std::vector<Entry> entries;  // the keys asked for, in order
+};
+
 struct SyncStatus {
   uint64_t startingBlock = 0;
   uint64_t currentBlock = 0;
@@ -254,6 +271,12 @@ class Backend {
   virtual CallResult estimateGas(const CallRequest& request, const BlockTag& tag) const = 0;
 
   virtual std::vector<LogView> logs(const LogQuery& query) const = 0;
+
+  // tn_getProof at `tag` (the head only; else RpcError -32000 "historical state not available").
+  virtual StateProofView stateProof(const Address& /*account*/, const std::vector<Bytes>& /*keys*/,
+                                    const BlockTag& /*tag*/) const {
+    throw RpcError(code::kServer, "state proofs not available on this node");
+  }
 
   // Module state for the tn_ namespace. The defaults say the backend has none (the tn_ methods
   // then answer -32000), so backends without modules need not implement them.

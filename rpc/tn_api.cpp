@@ -862,6 +862,69 @@ void addTnApi(Dispatcher& d, Backend& backend, const TnApiOptions& opt) {
          return out;
        }});
 
+  d.add(
+      {"tn_getProof",
+       "Merkle proofs against a block's stateRoot (docs/STATE.md, \"Proofs\"): of the account's "
+       "record (its nonce and balance) and of further state keys (module state, docs/MODULES.md), "
+       "each an inclusion proof with its value or, for an absent key, an exclusion proof. Only the "
+       "latest block's state is kept, so the block must be the head.",
+       {{"address", "Address", true},
+        {"keys", "Data[] (state keys, at most 100 of at most 1024 bytes)", false},
+        {"block",
+         "Quantity|Tag (latest, pending, earliest, safe, finalized)|Hash|{blockNumber}|{blockHash}",
+         false}},
+       "{blockNumber, blockHash, stateRoot, address, nonce, balance, accountProof, stateProofs: "
+       "[...]}, each proof {key, value (null: absent), leaf: {path, valueHash} | null, siblings, "
+       "proof (the serialized form)}",
+       [be](const Params& p, CallContext&) -> json::value {
+         constexpr std::size_t kMaxKeys = 100, kMaxKeyBytes = 1024;
+         const Address account = p.get(0, parse::address);
+         std::vector<Bytes> keys;
+         if (p.has(1)) {
+           keys = p.get(1, [&](const json::value& v) {
+             if (!v.is_array()) throw std::invalid_argument("expected an array of state keys");
+             const json::array& a = v.as_array();
+             if (a.size() > kMaxKeys)
+               throw std::invalid_argument(fmt::format("{} keys, at most {}", a.size(), kMaxKeys));
+             std::vector<Bytes> out;
+             for (const json::value& k : a) {
+               out.push_back(parse::data(k));
+               if (out.back().size() > kMaxKeyBytes)
+                 throw std::invalid_argument(
+                     fmt::format("a key of {} bytes, at most {}", out.back().size(), kMaxKeyBytes));
+             }
+             return out;
+           });
+         }
+         const BlockTag tag = p.getOr(2, parse::blockTag, BlockTag::latest());
+         const StateProofView v = be->stateProof(account, keys, tag);
+         auto entry = [](const StateProofView::Entry& e) {
+           json::array siblings;
+           for (const Hash32& h : e.proof.siblings) siblings.push_back(json::string(h.hex()));
+           json::value leaf = nullptr;
+           if (e.proof.leaf)
+             leaf = json::object{{"path", e.proof.leaf->path.hex()},
+                                 {"valueHash", e.proof.leaf->valueHash.hex()}};
+           return json::object{{"key", toHex(e.key)},
+                               {"value", e.value ? json::value(toHex(*e.value)) : nullptr},
+                               {"leaf", std::move(leaf)},
+                               {"siblings", std::move(siblings)},
+                               {"proof", toHex(e.proof.serialize())}};
+         };
+         json::array entries;
+         for (const StateProofView::Entry& e : v.entries) entries.push_back(entry(e));
+         json::object out;
+         out["blockNumber"] = toQuantity(v.blockNumber);
+         out["blockHash"] = v.blockHash.hex();
+         out["stateRoot"] = v.stateRoot.hex();
+         out["address"] = account.checksumHex();
+         out["nonce"] = toQuantity(v.nonce);
+         out["balance"] = toQuantity(v.balance);
+         out["accountProof"] = entry(v.account);
+         out["stateProofs"] = std::move(entries);
+         return out;
+       }});
+
   d.add({"tn_getConsensusState",
          "The consensus engine's view: the engine (\"dev\" or \"tendermint\"), the height being "
          "decided, its round and step, the lock, the round's proposer, this node's validator "

@@ -133,14 +133,46 @@ std::optional<std::vector<rpc::ReceiptView>> NodeBackend::blockReceipts(const Bl
 }
 
 void NodeBackend::requireHeadState(const BlockTag& tag) const {
+  requireHead(tag, chain_.height(), chain_.headHash());
+}
+
+void NodeBackend::requireHead(const BlockTag& tag, uint64_t headNumber, const Hash32& headHash) {
   bool head = true;
-  if (tag.kind == BlockTag::Kind::Number) head = tag.number == chain_.height();
-  if (tag.kind == BlockTag::Kind::Earliest) head = chain_.height() == 0;
-  if (tag.kind == BlockTag::Kind::Hash) head = tag.hash == chain_.headHash();
+  if (tag.kind == BlockTag::Kind::Number) head = tag.number == headNumber;
+  if (tag.kind == BlockTag::Kind::Earliest) head = headNumber == 0;
+  if (tag.kind == BlockTag::Kind::Hash) head = tag.hash == headHash;
   if (!head)
-    throw RpcError(rpc::code::kServer,
-                   "historical state not available: this node keeps the state of the latest block (" +
-                       std::to_string(chain_.height()) + ") only, asked for " + tag.str());
+    throw RpcError(
+        rpc::code::kServer,
+        "historical state not available: this node keeps the state of the latest block (" +
+            std::to_string(headNumber) + ") only, asked for " + tag.str());
+}
+
+rpc::StateProofView NodeBackend::stateProof(const Address& account, const std::vector<Bytes>& keys,
+                                            const BlockTag& tag) const {
+  const Ledger& ledger = executor_.modules().ledger();
+  std::vector<Bytes> all;
+  all.reserve(keys.size() + 1);
+  all.push_back(ledger.accountKey(account));
+  all.insert(all.end(), keys.begin(), keys.end());
+  ChainStore::HeadProof p = chain_.proveAtHead(all);
+  // Checked against the head the proofs were made at, which may be newer than at the call.
+  requireHead(tag, p.header.number, p.blockHash);
+  rpc::StateProofView out;
+  out.blockNumber = p.header.number;
+  out.blockHash = p.blockHash;
+  out.stateRoot = p.header.stateRoot;
+  const Ledger::AccountState acct = ledger.account(*p.state, account);
+  out.nonce = acct.nonce;
+  out.balance = acct.balance;
+  for (std::size_t i = 0; i < all.size(); ++i) {
+    rpc::StateProofView::Entry e{std::move(all[i]), std::move(p.values[i]), std::move(p.proofs[i])};
+    if (i == 0)
+      out.account = std::move(e);
+    else
+      out.entries.push_back(std::move(e));
+  }
+  return out;
 }
 
 rpc::HeadState NodeBackend::headState() const {

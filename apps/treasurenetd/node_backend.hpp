@@ -52,6 +52,8 @@ class NodeBackend final : public rpc::Backend {
   rpc::CallResult estimateGas(const rpc::CallRequest& request, const rpc::BlockTag& tag) const override;
   std::vector<rpc::LogView> logs(const rpc::LogQuery& query) const override;
 
+  rpc::StateProofView stateProof(const Address& account, const std::vector<Bytes>& keys,
+                                 const rpc::BlockTag& tag) const override;
   std::optional<rpc::CommitView> commit(const rpc::BlockTag& tag) const override;
   rpc::HeadState headState() const override;
   const ModuleRegistry* modules() const override { return &executor_.modules(); }
@@ -59,6 +61,7 @@ class NodeBackend final : public rpc::Backend {
  private:
   // Throws "historical state not available" unless `tag` names the head (or pending).
   void requireHeadState(const rpc::BlockTag& tag) const;
+  static void requireHead(const rpc::BlockTag& tag, uint64_t headNumber, const Hash32& headHash);
   std::optional<rpc::BlockView> view(uint64_t number) const;
   std::optional<uint64_t> numberOf(const rpc::BlockTag& tag) const;  // nullopt: unknown hash
   BlockContext nextBlockContext() const;

@@ -21,6 +21,7 @@ class Bank final : public Ledger {
   void setNonce(Overlay& s, const Address& a, uint64_t nonce) const override;
   void debit(Overlay& s, const Address& a, const U256& amount) const override;
   void credit(Overlay& s, const Address& a, const U256& amount) const override;
+  Bytes accountKey(const Address& a) const override { return key(a); }
   AccountState account(const StateReader& s, const Address& a) const override {
     Account acct = load(s, a);
     return {acct.nonce, acct.balance};

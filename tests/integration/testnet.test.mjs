@@ -9,7 +9,8 @@ import path from 'node:path';
 
 import { Checker, NodeProcess, binaries, devAccounts, hexNum, metrics, rpc, run, scratch, sleep,
          waitFor, waitReceipt } from './lib/harness.mjs';
-import { UNIT, keccak256, recoverDigest, rlpEncode, signTx } from './lib/eth.mjs';
+import { UNIT, bytesToHex, hexToBytes, keccak256, recoverDigest, rlpEncode, signTx,
+         verifyStateProof } from './lib/eth.mjs';
 
 const bin = binaries();
 const c = new Checker('testnet');
@@ -64,6 +65,23 @@ async function transfer(via, from, value = UNIT) {
   await rpc(nodes[via].url, 'eth_sendRawTransaction', [t.raw]);
   sent++;
   return t.hash;
+}
+
+// A tn_getCommit certificate checked from the answer alone: the digest, then every signature by an
+// independent ecrecover, by at least three distinct genesis validators (equal powers: > 2/3 of
+// four) in address order.
+function checkCertificate(cert, what) {
+  const domain = new TextEncoder().encode('treasurenet/bft/v1');
+  const digest = keccak256(rlpEncode([domain, chainId, 2n, BigInt(cert.number), BigInt(cert.round), cert.hash, 0n]));
+  assert.equal(cert.signingHash, '0x' + Buffer.from(digest).toString('hex'), what);
+  const signers = cert.precommits.map((p) => {
+    const signer = recoverDigest(digest, { r: BigInt(p.r), s: BigInt(p.s), recid: Number(p.yParity) });
+    assert.equal(signer.toLowerCase(), p.validator, what);
+    assert.ok(genesisValidators.includes(p.validator), what);
+    return p.validator;
+  });
+  assert.ok(signers.length >= 3, what);
+  assert.deepEqual(signers, [...new Set(signers)].sort(), what);
 }
 
 async function allAdvance(ids, blocks, timeoutMs) {
@@ -248,7 +266,6 @@ try {
 
   await c.check('commit certificates (tn_getCommit) verify, and the recorded ones agree', async () => {
     const common = Math.min(...(await Promise.all(live().map(height))));
-    const domain = new TextEncoder().encode('treasurenet/bft/v1');
     for (const h of [1, common - 1]) {
       const certs = await Promise.all(live().map((i) => rpc(nodes[i].url, 'tn_getCommit', ['0x' + h.toString(16)])));
       const block = await rpc(nodes[0].url, 'eth_getBlockByNumber', ['0x' + h.toString(16), false]);
@@ -259,23 +276,49 @@ try {
         // Recorded by block h + 1: the same on every node.
         assert.equal(cert.canonical, true, what);
         assert.deepEqual(cert, certs[0], what);
-        // Checked from the answer alone: the digest, then every signature by an independent ecrecover.
-        const digest = keccak256(rlpEncode([domain, chainId, 2n, BigInt(h), BigInt(cert.round), cert.hash, 0n]));
-        assert.equal(cert.signingHash, '0x' + Buffer.from(digest).toString('hex'), what);
-        const signers = cert.precommits.map((p) => {
-          const signer = recoverDigest(digest, { r: BigInt(p.r), s: BigInt(p.s), recid: Number(p.yParity) });
-          assert.equal(signer.toLowerCase(), p.validator, what);
-          assert.ok(genesisValidators.includes(p.validator), what);
-          return p.validator;
-        });
-        // Equal powers: > 2/3 of four is three; distinct and in address order.
-        assert.ok(signers.length >= 3, what);
-        assert.deepEqual(signers, [...new Set(signers)].sort(), what);
+        checkCertificate(cert, what);
       }
     }
     // The head's is the one each node collected, until the next block records one.
     const head = await rpc(nodes[0].url, 'tn_getCommit', ['latest']);
     assert.ok(head.number >= common && head.precommits.length >= 3, JSON.stringify(head));
+  });
+
+  await c.check('tn_getProof: a balance proven by one validator verifies against the root the others certified', async () => {
+    const [a, b] = live();
+    const who = accounts[0].address;
+    const rolesPrefix = '0x' + Buffer.from('roles/').toString('hex');
+    const p = await rpc(nodes[a].url, 'tn_getProof', [who, [rolesPrefix]]);
+    const what = JSON.stringify(p);
+    // Checked in JavaScript from the tree's definition: the account record and an absent key.
+    assert.ok(verifyStateProof(p.stateRoot, p.accountProof), what);
+    assert.equal(p.stateProofs[0].value, null, what);
+    assert.ok(verifyStateProof(p.stateRoot, p.stateProofs[0]), what);
+    // The record is 8 bytes of nonce then the balance: what the node reports, and eth_ too.
+    const record = hexToBytes(p.accountProof.value);
+    const nonce = BigInt('0x' + Buffer.from(record.slice(0, 8)).toString('hex'));
+    const balance = record.length > 8 ? BigInt('0x' + Buffer.from(record.slice(8)).toString('hex')) : 0n;
+    assert.equal(BigInt(p.nonce), nonce, what);
+    assert.equal(BigInt(p.balance), balance, what);
+    assert.ok(nonce >= 2n, `account 0 sent transfers: ${what}`);
+    // A proof for another balance does not verify.
+    const forged = { ...p.accountProof, value: bytesToHex([...record.slice(0, 8), ...hexToBytes('0x' + (balance + 1n).toString(16))]) };
+    assert.ok(!verifyStateProof(p.stateRoot, forged), 'a forged balance verifies');
+    // The root is that of the block another validator holds under that number and hash, and the
+    // certificate recorded for it (once the next block exists) is signed by > 2/3 of the power.
+    const block = await rpc(nodes[b].url, 'eth_getBlockByNumber', [p.blockNumber, false]);
+    assert.equal(block.hash, p.blockHash, what);
+    assert.equal(block.stateRoot, p.stateRoot, what);
+    await waitFor(async () => (await height(b)) > hexNum(p.blockNumber), 20000, 'the next block');
+    const cert = await rpc(nodes[b].url, 'tn_getCommit', [p.blockNumber]);
+    assert.equal(cert.hash, p.blockHash, JSON.stringify(cert));
+    assert.equal(cert.canonical, true, JSON.stringify(cert));
+    checkCertificate(cert, JSON.stringify(cert));
+    // A fresh address: nonce and balance 0, its absence proven.
+    const fresh = await rpc(nodes[b].url, 'tn_getProof', ['0x' + 'ee'.repeat(20)]);
+    assert.equal(fresh.balance, '0x0');
+    assert.equal(fresh.accountProof.value, null);
+    assert.ok(verifyStateProof(fresh.stateRoot, fresh.accountProof), JSON.stringify(fresh));
   });
 
   await c.check('validators stop cleanly on SIGTERM', async () => {

@@ -341,3 +341,38 @@ export function abiEncodeCall(signature, args) {
   }
   return bytesToHex(concatBytes(parts));
 }
+
+// ---- state proofs (docs/STATE.md, "Proofs") ----------------------------------------------------
+
+// Checks one tn_getProof entry {key, value, leaf, siblings} against a stateRoot, written from the
+// tree's definition alone: path = keccak256(key); leaf hash = keccak256(0x00 ‖ path ‖
+// keccak256(value)); internal hash = keccak256(0x01 ‖ left ‖ right); empty subtree = 32 zero
+// bytes; siblings top-down. An entry with value null must be an exclusion proof.
+export function verifyStateProof(stateRoot, { key, value, leaf, siblings }) {
+  const path = keccak256(hexToBytes(key));
+  const bit = (i) => (path[i >> 3] >> (7 - (i & 7))) & 1;
+  const same = (a, b) => a.length === b.length && a.every((x, i) => x === b[i]);
+  let h;
+  if (value !== null) {
+    if (!leaf || !same(hexToBytes(leaf.path), path)) return false;
+    if (!same(hexToBytes(leaf.valueHash), keccak256(hexToBytes(value)))) return false;
+  }
+  if (leaf) {
+    const leafPath = hexToBytes(leaf.path);
+    if (value === null) {
+      // Another key's leaf, alone where this key would be: same first bits, another path.
+      if (same(leafPath, path)) return false;
+      for (let i = 0; i < siblings.length; i++) {
+        if (((leafPath[i >> 3] >> (7 - (i & 7))) & 1) !== bit(i)) return false;
+      }
+    }
+    h = keccak256(concatBytes([Uint8Array.of(0), leafPath, hexToBytes(leaf.valueHash)]));
+  } else {
+    h = new Uint8Array(32);
+  }
+  for (let i = siblings.length - 1; i >= 0; i--) {
+    const s = hexToBytes(siblings[i]);
+    h = keccak256(concatBytes([Uint8Array.of(1), ...(bit(i) === 0 ? [h, s] : [s, h])]));
+  }
+  return bytesToHex(h) === stateRoot.toLowerCase();
+}

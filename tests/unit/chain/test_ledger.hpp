@@ -45,6 +45,7 @@ class TestLedger final : public Ledger {
     acct.balance -= amount;
     write(s, a, acct);
   }
+  Bytes accountKey(const Address& a) const override { return key(a); }
   void credit(Overlay& s, const Address& a, const U256& amount) const override {
     Account acct = read(s, a);
     acct.balance += amount;

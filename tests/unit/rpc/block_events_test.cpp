@@ -11,6 +11,7 @@
 #include "chain/blockbuilder.hpp"
 #include "chain/genesis.hpp"
 #include "consensus/vote.hpp"
+#include "modules/bank/bank.hpp"
 #include "modules/catalog/catalog.hpp"
 #include "rpc/eth_api.hpp"
 #include "rpc/subscriptions.hpp"
@@ -382,6 +383,117 @@ TEST_CASE("rpc: tn_getCommit serves the certificate a block's successor records,
               .find(block == std::string("0x0") ? "genesis" : "no commit certificate") !=
           std::string::npos);
   }
+}
+
+// A proof entry of tn_getProof as a client reads it: the JSON alone, checked with the tree's own
+// verify against `root`.
+static bool proofVerifies(const json::value& entry, const Hash32& root) {
+  smt::Proof proof;
+  for (const json::value& h : entry.at("siblings").as_array())
+    proof.siblings.push_back(Hash32::fromHex(h.as_string()));
+  if (!entry.at("leaf").is_null())
+    proof.leaf = smt::Proof::Leaf{Hash32::fromHex(entry.at("leaf").at("path").as_string()),
+                                  Hash32::fromHex(entry.at("leaf").at("valueHash").as_string())};
+  // The serialized form says the same.
+  if (smt::Proof::deserialize(fromHex(entry.at("proof").as_string())) != proof) return false;
+  const Bytes key = fromHex(entry.at("key").as_string());
+  std::optional<Bytes> value;
+  if (!entry.at("value").is_null()) value = fromHex(entry.at("value").as_string());
+  return StateTree::verify(
+      root, key, value ? std::optional<BytesView>(*value) : std::optional<BytesView>(), proof);
+}
+
+TEST_CASE("rpc: tn_getProof proves accounts and module state against the head's stateRoot") {
+  auto accounts = devAccounts(3);
+  Genesis g = devGenesis(kChain, accounts, U256(1'000'000) * U256(1'000'000'000'000'000'000ull),
+                         1'700'000'000);
+  ChainParams p = g.params();
+  p.feeCollector = kFeeCollector;
+  TestNode node(makeStandardModules(), p, g.alloc, g.modules);
+  addTnApi(node.d, *node.backend);
+  const Address to = Address::fromU64(0xabcdef);
+  Transaction tx = signedTx(accounts[0].secretKey, kChain, 0, p.baseFee, 0, to, {}, 21000);
+  SealedBlock s = node.mine({tx});
+  const Hash32 root = s.block.header.stateRoot;
+
+  // The sender: its record proven, nonce and balance as eth_ reports them; a module key too.
+  const std::string moduleKey = toHex(toBytes("roles/"));
+  json::value r = node.result("tn_getProof", "[" + quoted(accounts[0].address.hex()) + ", [\"" +
+                                                 moduleKey + "\"], \"latest\"]");
+  INFO(json::serialize(r));
+  CHECK(r.at("blockNumber") == "0x1");
+  CHECK(r.at("blockHash") == json::value(s.block.header.hash().hex()));
+  CHECK(r.at("stateRoot") == json::value(root.hex()));
+  CHECK(r.at("address") == json::value(accounts[0].address.checksumHex()));
+  CHECK(r.at("nonce") == "0x1");
+  CHECK(r.at("balance") ==
+        node.result("eth_getBalance", "[" + quoted(accounts[0].address.hex()) + ", \"latest\"]"));
+  const json::value& account = r.at("accountProof");
+  CHECK(account.at("key") == json::value(toHex(Bank::key(accounts[0].address))));
+  REQUIRE(account.at("value").is_string());
+  CHECK(proofVerifies(account, root));
+  CHECK_FALSE(proofVerifies(account, node.chain->header(0)->stateRoot));  // another root
+  // A changed value does not verify: the balance is bound by the proof.
+  json::value forged = account;
+  std::string value(forged.at("value").as_string());
+  value.back() = value.back() == '0' ? '1' : '0';
+  forged.as_object()["value"] = value;
+  CHECK_FALSE(proofVerifies(forged, root));
+  // An absent module key: an exclusion proof that verifies with no value.
+  REQUIRE(r.at("stateProofs").as_array().size() == 1);
+  const json::value& absent = r.at("stateProofs").at(0);
+  CHECK(absent.at("value").is_null());
+  CHECK(proofVerifies(absent, root));
+
+  // A fresh address: nonce 0, balance 0, its account absent, proven so.
+  const Address fresh = Address::fromU64(0x5eed);
+  r = node.result("tn_getProof", "[" + quoted(fresh.hex()) + "]");
+  CHECK(r.at("balance") == "0x0");
+  CHECK(r.at("accountProof").at("value").is_null());
+  CHECK(proofVerifies(r.at("accountProof"), root));
+  CHECK(r.at("stateProofs").as_array().empty());
+
+  // By number and hash of the head; an older block's state is not kept.
+  CHECK(node.result("tn_getProof", "[" + quoted(fresh.hex()) + ", [], \"0x1\"]").at("stateRoot") ==
+        json::value(root.hex()));
+  CHECK(node.result("tn_getProof", "[" + quoted(fresh.hex()) + ", [], " +
+                                       quoted(s.block.header.hash().hex()) + "]")
+            .at("blockNumber") == "0x1");
+  for (const std::string block : {"\"0x0\"", "\"earliest\"", "\"0x7\""}) {
+    CallContext http;
+    auto out = node.d.handle(R"({"jsonrpc":"2.0","id":1,"method":"tn_getProof","params":[")" +
+                                 fresh.hex() + R"(", [], )" + block + "]}",
+                             http);
+    REQUIRE(out.has_value());
+    INFO(*out);
+    json::value e = json::parse(*out);
+    REQUIRE(e.as_object().contains("error"));
+    CHECK(e.at("error").at("code") == json::value(code::kServer));
+    CHECK(std::string(e.at("error").at("message").as_string())
+              .find("historical state not available") != std::string::npos);
+  }
+  // Limits: 101 keys, a key of 1025 bytes.
+  std::string many = "[";
+  for (int i = 0; i <= 100; ++i) many += std::string(i ? "," : "") + "\"0x01\"";
+  many += "]";
+  const std::string bigKey = "[\"0x" + std::string(2050, 'a') + "\"]";
+  for (const std::string& keys : {many, bigKey}) {
+    CallContext http;
+    auto out = node.d.handle(R"({"jsonrpc":"2.0","id":1,"method":"tn_getProof","params":[")" +
+                                 fresh.hex() + R"(", )" + keys + "]}",
+                             http);
+    REQUIRE(out.has_value());
+    CHECK(json::parse(*out).at("error").at("code") == json::value(code::kInvalidParams));
+  }
+
+  // After the next block the proofs follow the new head.
+  Transaction second = signedTx(accounts[0].secretKey, kChain, 1, p.baseFee, 0, to, {}, 21000);
+  SealedBlock s2 = node.mine({second});
+  r = node.result("tn_getProof", "[" + quoted(accounts[0].address.hex()) + "]");
+  CHECK(r.at("nonce") == "0x2");
+  CHECK(r.at("stateRoot") == json::value(s2.block.header.stateRoot.hex()));
+  CHECK(proofVerifies(r.at("accountProof"), s2.block.header.stateRoot));
+  CHECK_FALSE(proofVerifies(r.at("accountProof"), root));
 }
 
 }  // namespace tn::rpc

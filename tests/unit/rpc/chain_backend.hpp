@@ -5,8 +5,11 @@
 #include <memory>
 
 #include "chain/executor.hpp"
+#include "state/smt.hpp"
+#include "state/store.hpp"
 #include "tests/unit/modules/harness.hpp"
 #include "tests/unit/rpc/fake_backend.hpp"
+#include "tests/unit/state/helpers.hpp"
 
 namespace tn::rpc::test {
 
@@ -21,6 +24,33 @@ class ChainBackend : public FakeBackend {
     return {std::move(state), chain_.block().number - 1, chain_.now()};
   }
   const ModuleRegistry* modules() const override { return &chain_.modules(); }
+  // tn_getProof over a real state tree of the whole module state (the test chain keeps its
+  // state in an overlay, without a store): built in a scratch database for each call.
+  StateProofView stateProof(const Address& account, const std::vector<Bytes>& keys,
+                            const BlockTag&) const override {
+    tn::test::TempDir dir;
+    Store store(dir.path());
+    StateTree tree(store);
+    StateTree::Update update = tree.prepare(chain_.state().writes());
+    Store::Batch batch = store.batch();
+    tree.stage(update, batch);
+    store.write(batch);
+    tree.committed(std::move(update));
+    StateProofView out;
+    out.blockNumber = chain_.block().number - 1;
+    out.stateRoot = tree.root();
+    const Ledger& ledger = chain_.modules().ledger();
+    out.nonce = ledger.nonce(chain_.state(), account);
+    out.balance = ledger.balance(chain_.state(), account);
+    auto entry = [&](Bytes key) {
+      std::optional<Bytes> value = chain_.state().get(key);
+      StateTree::Proof proof = tree.prove(key);
+      return StateProofView::Entry{std::move(key), std::move(value), std::move(proof)};
+    };
+    out.account = entry(ledger.accountKey(account));
+    for (const Bytes& k : keys) out.entries.push_back(entry(k));
+    return out;
+  }
   rpc::CallResult call(const rpc::CallRequest& req, const BlockTag&) const override {
     tn::CallRequest c;
     c.from = req.from;

@@ -492,6 +492,7 @@ std::vector<MethodArgs> methodArgs(const Node& node) {
         {kCount, "10"}}},
       {"tn_getWell", {{kExactText, well}}},
       {"tn_getCommit", {{kExactText, R"("0xffffff")"}}},
+      {"tn_getProof", {{kExactText, owner}, {kList, R"(["0x6163"])"}, {kExactText, R"("latest")"}}},
       {"tn_listWells",
        {{kExactText, owner},
         {kExactText, R"("OIL")"},
