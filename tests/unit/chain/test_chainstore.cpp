@@ -1,6 +1,11 @@
 // Blocks built, committed, read back, queried for logs and re-applied on a second database.
 #include <doctest/doctest.h>
 
+#include <atomic>
+#include <exception>
+#include <set>
+#include <thread>
+
 #include "chain/blockbuilder.hpp"
 #include "tests/unit/chain/hook_module.hpp"
 #include "tests/unit/chain/test_genesis.hpp"
@@ -141,6 +146,60 @@ TEST_CASE("chainstore: build, commit, reopen, query and replay blocks") {
     CHECK(b.chain->head().stateRoot == roots[n - 1]);
     CHECK(b.chain->headHash() == hashes[n - 1]);
   }
+}
+
+TEST_CASE("chainstore: proveAtHead stays consistent while blocks commit on another thread") {
+  test::TempDir dir;
+  const Hash32 key = test::secretKey(8);
+  const Address sender = addressOfSecret(key);
+  Node a(dir.path());
+  a.genesis(sender);
+  const std::vector<Bytes> keys = {TestLedger::key(sender), toBytes("pinger/last"),
+                                   toBytes("never/written")};
+  constexpr uint64_t kBlocks = 40;
+  std::atomic<bool> done{false};
+  std::exception_ptr failure;
+  std::thread committer([&] {
+    try {
+      for (uint64_t b = 1; b <= kBlocks; ++b) {
+        // Two pings per block: the sender's nonce is twice the height, the last ping b * 10 + 1.
+        std::vector<std::shared_ptr<const Transaction>> txs = {ping(key, 2 * b - 2, b * 10),
+                                                               ping(key, 2 * b - 1, b * 10 + 1)};
+        SealedBlock sealed = buildBlock(*a.chain, *a.executor, txs, 1000 + b, Address::fromU64(1));
+        commitSealed(*a.chain, sealed);
+      }
+    } catch (...) {
+      failure = std::current_exception();
+    }
+    done = true;
+  });
+  std::set<uint64_t> heights;
+  int proofs = 0;
+  while (!done || proofs == 0) {
+    ChainStore::HeadProof p = a.chain->proveAtHead(keys);
+    ++proofs;
+    heights.insert(p.header.number);
+    REQUIRE(p.proofs.size() == keys.size());
+    REQUIRE(p.values.size() == keys.size());
+    CHECK(p.header.hash() == p.blockHash);
+    for (std::size_t i = 0; i < keys.size(); ++i) {
+      const std::optional<BytesView> value =
+          p.values[i] ? std::optional<BytesView>(*p.values[i]) : std::nullopt;
+      CHECK(StateTree::verify(p.header.stateRoot, keys[i], value, p.proofs[i]));
+    }
+    // The values are those of that head, not of a block before or after it.
+    CHECK(TestLedger::read(*p.state, sender).nonce == 2 * p.header.number);
+    if (p.header.number > 0) {
+      REQUIRE(p.values[1].has_value());
+      CHECK(toHex(*p.values[1]) == toHex(u256ToBE32(U256(p.header.number * 10 + 1)).view()));
+    }
+    CHECK_FALSE(p.values[2].has_value());
+  }
+  committer.join();
+  if (failure) std::rethrow_exception(failure);
+  CHECK(a.chain->height() == kBlocks);
+  INFO(proofs << " proofs over " << heights.size() << " heads");
+  CHECK(heights.size() > 5);  // the proofs were made while the head moved
 }
 
 TEST_CASE("chainstore: a tampered block is refused by applyBlock") {
