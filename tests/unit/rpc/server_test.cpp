@@ -388,6 +388,34 @@ TEST_CASE("GET /metrics: the node's families, then the server's, as Prometheus t
   CHECK(e.at("treasurenet_rpc_connections{kind=\"websocket\"}") == 1);
   CHECK(e.at("treasurenet_rpc_websocket_messages_total") == 1);
 
+  // A WebSocket beyond maxWsConnections, and a connection beyond maxConnections, are counted.
+  ServerOptions small = testOptions();
+  small.maxWsConnections = 1;
+  small.maxConnections = 3;
+  small.metrics = [](MetricsText&) {};
+  Running full(small);
+  HttpClient scraper(full.port());
+  WsClient first(full.port());
+  REQUIRE_MESSAGE(!first.handshake, first.handshake.message());
+  WsClient second(full.port());
+  CHECK(second.handshake);  // 503 "too many WebSocket connections"
+  auto scrape = [&] {
+    return test::parseExposition(scraper.send(http::verb::get, "/metrics", "", {}).body());
+  };
+  CHECK(scrape().at("treasurenet_rpc_refusals_total{reason=\"websockets\"}") == 1);
+  {
+    // The scraper and the WebSocket hold two of three; the refused upgrade's connection closes
+    // after its answer. Wait for it, then take the third place and try a fourth.
+    auto deadline = std::chrono::steady_clock::now() + 5s;
+    while (scrape().at("treasurenet_rpc_connections{kind=\"http\"}") > 1 &&
+           std::chrono::steady_clock::now() < deadline)
+      std::this_thread::sleep_for(10ms);
+    HttpClient third(full.port());
+    HttpClient fourth(full.port());  // accepted by the kernel, closed by the server at once
+    CHECK(fourth.closedByServer());
+    CHECK(scrape().at("treasurenet_rpc_refusals_total{reason=\"connections\"}") == 1);
+  }
+
   // A node whose figures cannot be read answers 503 with the reason, and keeps serving.
   ServerOptions failing = testOptions();
   failing.metrics = [](MetricsText&) { throw std::runtime_error("store closed"); };
