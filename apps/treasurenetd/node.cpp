@@ -7,6 +7,7 @@
 #include "apps/treasurenetd/descriptors.hpp"
 #include "apps/treasurenetd/node_backend.hpp"
 #include "consensus/p2p/validator_node.hpp"
+#include "consensus/vote.hpp"
 #include "modules/catalog/catalog.hpp"
 #include "modules/staking/staking.hpp"
 #include "rpc/eth_api.hpp"
@@ -277,6 +278,17 @@ Node::Node(const HomePaths& paths, const Genesis& genesis, const NodeConfig& con
   engine_->onCommit([this](const Block& b, const std::vector<Receipt>& r) {
     committedBlocks_.fetch_add(1, std::memory_order_relaxed);
     committedTransactions_.fetch_add(b.transactions.size(), std::memory_order_relaxed);
+    if (!b.commit.empty()) {
+      // The round of the block's certificate: above 0 when the round's first proposal failed
+      // (a proposer down or late), which operators watch for.
+      try {
+        const bft::Commit c = bft::Commit::decode(b.commit);
+        lastCommitRound_.store(uint64_t(c.round), std::memory_order_relaxed);
+        if (c.round > 0) lateRoundCommits_.fetch_add(1, std::memory_order_relaxed);
+      } catch (const std::exception&) {
+        // Engines commit only certificates they checked; a figure is not worth stopping for.
+      }
+    }
     server_->publishBlock(b, r);
   });
 }
@@ -319,6 +331,13 @@ void Node::writeMetrics(rpc::MetricsText& out) const {
   out.family("treasurenet_consensus_step", Type::Gauge, "1 for the machine's current step.");
   for (bft::Step step : {bft::Step::Propose, bft::Step::Prevote, bft::Step::Precommit})
     out.sample(step == s.step ? 1 : 0, {{"step", bft::name(step)}});
+  out.gauge("treasurenet_consensus_last_commit_round",
+            "Round of the last committed block's certificate (0: its first proposal was decided).",
+            lastCommitRound_.load(std::memory_order_relaxed));
+  out.counter("treasurenet_consensus_late_round_commits_total",
+              "Blocks committed since the node started whose certificate is from a round above 0 "
+              "(the first proposer's round failed).",
+              lateRoundCommits_.load(std::memory_order_relaxed));
   out.gauge("treasurenet_consensus_validators", "Validators in the current set.",
             s.validators.size());
   out.gauge("treasurenet_consensus_total_power", "Voting power of the current set.", totalPower);

@@ -84,6 +84,8 @@ class Node {
   // Since start, for GET /metrics; written on the engine thread.
   std::atomic<uint64_t> committedBlocks_{0};
   std::atomic<uint64_t> committedTransactions_{0};
+  std::atomic<uint64_t> lastCommitRound_{0};   // of the last committed block's certificate
+  std::atomic<uint64_t> lateRoundCommits_{0};  // blocks whose certificate is from a round > 0
 
   void writeMetrics(rpc::MetricsText& out) const;
 };

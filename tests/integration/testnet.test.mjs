@@ -217,12 +217,18 @@ try {
   });
 
   await c.check('one validator down: the other three go on', async () => {
+    const late = async () => (await metrics(nodes[0].url)).value('treasurenet_consensus_late_round_commits_total');
+    const lateBefore = await late();
     await nodes[3].kill9();
     await waitFor(async () => hexNum(await rpc(nodes[0].url, 'net_peerCount')) === N - 2, 10000,
                   'node0 to notice the lost peer');
     await allAdvance([0, 1, 2], 3, 40000);
     const hash = await transfer(1, 4);
     await waitReceipt(nodes[2].url, hash, 30000);
+    // Node 3's turns to propose fail: those heights are decided in a later round, which the
+    // metrics report (the proposer rotates through all four, so one comes within four heights).
+    await waitFor(async () => (await late()) > lateBefore, 30000, 'a block decided after round 0 (metrics)');
+    assert.ok((await metrics(nodes[1].url)).types.has('treasurenet_consensus_last_commit_round'));
   });
 
   let haltedAt;
