@@ -69,7 +69,10 @@ TEST_CASE("the process figures are this process's") {
   const double rss = e.at("process_resident_memory_bytes");
   CHECK(rss > 1 << 20);
   CHECK(rss < double(1ull << 30));
-  CHECK(e.at("treasurenet_process_peak_resident_memory_bytes") >= rss);
+  // The peak is at least what was resident, up to the slack of the kernel's per-thread RSS
+  // counters (folded in lazily; the two figures come from two files read at two instants): seen
+  // 41 KB under by an AddressSanitizer build that was allocating on other threads.
+  CHECK(e.at("treasurenet_process_peak_resident_memory_bytes") >= rss - (1 << 20));
   CHECK(e.at("process_virtual_memory_bytes") >= rss);
   // A descriptor opened here is counted.
   const double fds = e.at("process_open_fds");
