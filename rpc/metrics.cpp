@@ -97,13 +97,6 @@ MetricsText& MetricsText::sample(uint64_t value, std::initializer_list<Label> la
   return *this;
 }
 
-MetricsText& MetricsText::sampleSigned(int64_t value, std::initializer_list<Label> labels) {
-  writeSample(labels);
-  appendNumber(out_, value);
-  out_ += '\n';
-  return *this;
-}
-
 MetricsText& MetricsText::sampleSeconds(double value, std::initializer_list<Label> labels) {
   writeSample(labels);
   appendNumber(out_, value);

@@ -24,7 +24,6 @@ class MetricsText {
   MetricsText& family(std::string_view name, Type type, std::string_view help);
   // A sample of the family begun last; labels in the order given, values escaped.
   MetricsText& sample(uint64_t value, std::initializer_list<Label> labels = {});
-  MetricsText& sampleSigned(int64_t value, std::initializer_list<Label> labels = {});
   MetricsText& sampleSeconds(double value, std::initializer_list<Label> labels = {});
 
   // A one-sample family.

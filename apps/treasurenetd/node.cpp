@@ -20,6 +20,11 @@ namespace json = boost::json;
 
 namespace {
 
+// HostStats reaches operators twice: here and in Node::writeMetrics. A new field must be added to
+// both (and to docs/RPC.md), which this reminds whoever adds it.
+static_assert(sizeof(net::HostStats) == 15 * sizeof(uint64_t),
+              "a HostStats field was added or removed: update p2pStats and Node::writeMetrics");
+
 // What the p2p host counted since start, for operators (tn_getConsensusState.p2p).
 json::object p2pStats(const net::HostStats& s) {
   return json::object{{"framesIn", s.framesIn},
