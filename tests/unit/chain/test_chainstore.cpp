@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "chain/blockbuilder.hpp"
+#include "chain/rlp.hpp"
 #include "tests/unit/chain/hook_module.hpp"
 #include "tests/unit/chain/test_genesis.hpp"
 #include "tests/unit/chain/test_ledger.hpp"
@@ -286,6 +287,51 @@ TEST_CASE("block: consensus data round-trips, binds the block hash and reaches t
   CHECK(ConsensusData::decode(emptySigners.encode()).parentSigners.has_value());
   CHECK(emptySigners.hash() != none.hash());
   CHECK_THROWS(ConsensusData::decode(Bytes{0xc0}));
+
+  // Hand-made encodings, field by field: [lastCommit, [evidence], [flag, [signers]], [[addr, h]]].
+  auto encoded = [](uint64_t flag, std::vector<Bytes> signers, std::size_t signerFields,
+                    Bytes doubleSigner) {
+    rlp::Encoder e;
+    auto all = e.beginList();
+    e.bytes({});
+    e.endList(e.beginList());
+    auto ps = e.beginList();
+    if (signerFields >= 1) e.uint(flag);
+    if (signerFields >= 2) {
+      auto list = e.beginList();
+      for (const Bytes& a : signers) e.bytes(a);
+      e.endList(list);
+    }
+    if (signerFields >= 3) e.uint(uint64_t{0});
+    e.endList(ps);
+    auto ds = e.beginList();
+    auto pair = e.beginList();
+    e.bytes(doubleSigner).uint(uint64_t{7});
+    e.endList(pair);
+    e.endList(ds);
+    e.endList(all);
+    return e.out();
+  };
+  auto decodeError = [](const Bytes& in) -> std::string {
+    try {
+      ConsensusData::decode(in);
+    } catch (const rlp::Error& e) {
+      return e.what();
+    }
+    return "decoded";
+  };
+  const Bytes a20(20, 0xaa), a19(19, 0xaa);
+  const ConsensusData good = ConsensusData::decode(encoded(1, {a20}, 2, a20));
+  CHECK(good.parentSigners == std::vector<Address>{Address::fromView(a20)});
+  CHECK(good.doubleSigns == std::vector<DoubleSign>{DoubleSign{Address::fromView(a20), 7}});
+  CHECK(decodeError(encoded(0, {a20}, 2, a20)).find("signers without the flag") !=
+        std::string::npos);
+  CHECK(decodeError(encoded(2, {}, 2, a20)).find("bad signer flag") != std::string::npos);
+  CHECK(decodeError(encoded(1, {a20, a19}, 2, a20)).find("bad signer address") !=
+        std::string::npos);
+  CHECK(decodeError(encoded(1, {}, 1, a20)).find("bad signer list") != std::string::npos);
+  CHECK(decodeError(encoded(1, {}, 3, a20)).find("bad signer list") != std::string::npos);
+  CHECK(decodeError(encoded(1, {}, 2, a19)).find("bad double sign") != std::string::npos);
 
   // Facts reach modules through the block context: a module that records them.
   struct Recorder final : public Module {

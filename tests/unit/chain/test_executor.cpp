@@ -47,6 +47,17 @@ class Counter final : public Module {
            ctx.put(asBytes("counter/value"), u256ToBE32(U256(1)));
            return {};
          }},
+        {"sneakyErase()", "", Mutability::View,
+         [](CallContext& ctx, const abi::ValueList&) -> abi::ValueList {
+           ctx.erase(asBytes("counter/value"));
+           return {};
+         }},
+        {"sneakyEmit()", "", Mutability::View,
+         [](CallContext& ctx, const abi::ValueList&) -> abi::ValueList {
+           ctx.emit(ctx.modules.event(ctx.self, "Incremented(address,uint256)"),
+                    {ctx.sender, U256(1)});
+           return {};
+         }},
         {"burn()", "", Mutability::NonPayable,
          [](CallContext& ctx, const abi::ValueList&) -> abi::ValueList {
            for (;;) ctx.chargeGas(100000);
@@ -227,12 +238,70 @@ TEST_CASE("executor: out of gas consumes the whole limit; arithmetic overflow re
 
 TEST_CASE("executor: a view cannot write, even through eth_call") {
   Fixture f;
-  CallRequest q;
-  q.to = kCounterAddr;
-  q.data = Fixture::calldata("sneakyView()", "", {});
-  CallResult c = f.executor->call(f.state, f.block, q);
-  CHECK_FALSE(c.success);
-  CHECK(c.output.empty());
+  const std::pair<const char*, const char*> views[] = {
+      {"sneakyView()", "state change in a read-only call"},
+      {"sneakyErase()", "state change in a read-only call"},
+      {"sneakyEmit()", "event in a read-only call"}};
+  for (const auto& [signature, reason] : views) {
+    CAPTURE(signature);
+    CallRequest q;
+    q.to = kCounterAddr;
+    q.data = Fixture::calldata(signature, "", {});
+    CallResult c = f.executor->call(f.state, f.block, q);
+    CHECK_FALSE(c.success);
+    CHECK(c.output.empty());
+    CHECK(c.revertReason == reason);
+    CHECK(c.logs.empty());
+  }
+}
+
+// A module made of the declarations given, to see what the registry refuses.
+class Declared final : public Module {
+ public:
+  Declared(Address at, std::vector<CallDecl> calls, std::vector<EventDecl> events)
+      : at_(at), calls_(std::move(calls)), events_(std::move(events)) {}
+  std::string name() const override { return "declared"; }
+  Address address() const override { return at_; }
+  std::vector<CallDecl> calls() override { return calls_; }
+  std::vector<EventDecl> events() override { return events_; }
+
+ private:
+  Address at_;
+  std::vector<CallDecl> calls_;
+  std::vector<EventDecl> events_;
+};
+
+TEST_CASE("module registry: refuses declarations that would make a module ambiguous") {
+  auto ledger = std::make_shared<TestLedger>();
+  ModuleRegistry registry{ledger};
+  const Address at = Address::fromU64(0x2100);
+  auto refused = [&](std::vector<CallDecl> calls, std::vector<EventDecl> events) -> std::string {
+    try {
+      registry.add(std::make_shared<Declared>(at, std::move(calls), std::move(events)));
+    } catch (const std::logic_error& e) {
+      return e.what();
+    }
+    return "added";
+  };
+  auto call = [](std::string signature) {
+    return CallDecl{std::move(signature), "", Mutability::View,
+                    [](CallContext&, const abi::ValueList&) -> abi::ValueList { return {}; }};
+  };
+  CHECK(refused({call("get(")}, {}) == "malformed signature: get(");
+  CHECK(refused({call("get()"), call("get()")}, {}) == "selector clash in module declared: get()");
+  CHECK(refused({}, {{"Moved(address,uint256)", {true}}}) ==
+        "event Moved(address,uint256) needs one indexed flag per parameter");
+  CHECK(registry.find(at) == nullptr);  // nothing refused was kept
+
+  REQUIRE(refused({call("get()")}, {{"Moved(address,uint256)", {true, false}}}) == "added");
+  CHECK(refused({call("other()")}, {}) == "two modules at address " + at.hex());
+  const EventDecl& moved = registry.event(at, "Moved(address,uint256)");
+  CHECK(makeLog(at, moved, {at, U256(5)}).topics.size() == 2);
+  CHECK_THROWS_WITH_AS(makeLog(at, moved, {at}),
+                       "event Moved(address,uint256) emitted with wrong argument count",
+                       std::logic_error);
+  CHECK_THROWS_WITH_AS(registry.event(at, "Stopped()"),
+                       ("undeclared event Stopped() at " + at.hex()).c_str(), std::logic_error);
 }
 
 TEST_CASE("executor: estimateGas equals the gas the transaction then uses") {

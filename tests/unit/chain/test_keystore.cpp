@@ -144,6 +144,18 @@ TEST_CASE("keystore: malformed and unsupported files are rejected clearly") {
   huge["crypto"].as_object()["kdfparams"].as_object()["n"] = uint64_t{1} << 40;
   CHECK(errorOf(json::serialize(huge), kPassword).find("too much memory") != std::string::npos);
 
+  // Integer fields: an integral double is what some writers emit; anything else is refused.
+  auto withIterations = [&](json::value c) {
+    json::object x = o;
+    x["crypto"].as_object()["kdfparams"].as_object()["c"] = c;
+    return json::serialize(x);
+  };
+  CHECK(decryptKeystore(withIterations(262144.0), kPassword) == Hash32::fromHex(kSecret));
+  for (const json::value& bad :
+       {json::value(-1), json::value(262144.5), json::value("262144"), json::value(1e300)})
+    CHECK(errorOf(withIterations(bad), kPassword).find("is not a non-negative integer") !=
+          std::string::npos);
+
   json::object noMac = o;
   noMac["crypto"].as_object().erase("mac");
   CHECK(errorOf(json::serialize(noMac), kPassword) == "keystore has no crypto.mac");

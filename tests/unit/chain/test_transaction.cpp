@@ -340,24 +340,36 @@ TEST_CASE("Transaction: decode rejects malformed input") {
     Transaction bad = t;
     bad.yParity = 2;
     expectDecodeError(bad.encode(), "y parity must be 0 or 1");
-    // Replace the access list with one whose entry has 3 fields.
-    rlp::Encoder e;
-    auto m = e.beginList();
-    e.uint(t.chainId).uint(t.nonce).uint(t.maxPriorityFeePerGas).uint(t.maxFeePerGas);
-    e.uint(t.gasLimit).bytes(t.to->view()).uint(t.value).bytes(t.data);
-    auto al = e.beginList();
-    auto en = e.beginList();
-    e.bytes(t.accessList[0].address.view());
-    auto keys = e.beginList();
-    e.endList(keys);
-    e.uint(uint64_t{1});
-    e.endList(en);
-    e.endList(al);
-    e.uint(uint64_t{0}).uint(t.r).uint(t.s);
-    e.endList(m);
-    Bytes env = {0x02};
-    append(env, e.out());
-    expectDecodeError(env, "access list entry must have 2 fields");
+    // The transaction with its access list replaced by one entry: an address, storage keys, and
+    // optionally a third field.
+    auto withEntry = [&](BytesView address, std::vector<Bytes> storageKeys, bool extraField) {
+      rlp::Encoder e;
+      auto m = e.beginList();
+      e.uint(t.chainId).uint(t.nonce).uint(t.maxPriorityFeePerGas).uint(t.maxFeePerGas);
+      e.uint(t.gasLimit).bytes(t.to->view()).uint(t.value).bytes(t.data);
+      auto al = e.beginList();
+      auto en = e.beginList();
+      e.bytes(address);
+      auto keys = e.beginList();
+      for (const Bytes& k : storageKeys) e.bytes(k);
+      e.endList(keys);
+      if (extraField) e.uint(uint64_t{1});
+      e.endList(en);
+      e.endList(al);
+      e.uint(uint64_t{0}).uint(t.r).uint(t.s);
+      e.endList(m);
+      Bytes env = {0x02};
+      append(env, e.out());
+      return env;
+    };
+    const BytesView view = t.accessList[0].address.view();
+    const Bytes address(view.begin(), view.end());
+    CHECK_NOTHROW(Transaction::decode(withEntry(address, {Bytes(32, 7)}, false)));
+    expectDecodeError(withEntry(address, {}, true), "access list entry must have 2 fields");
+    expectDecodeError(withEntry(Bytes(19, 1), {}, false),
+                      "access list address must be 20 bytes, got 19");
+    expectDecodeError(withEntry(address, {Bytes(32, 7), Bytes(31, 7)}, false),
+                      "access list storage key must be 32 bytes, got 31");
   }
   SUBCASE("signature values out of range are caught at recovery") {
     Transaction t = Transaction::decode(legacyList(37, 0, 1, to20));
