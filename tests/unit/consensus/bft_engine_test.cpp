@@ -482,6 +482,65 @@ TEST_CASE("bft engine: consensus facts must follow from their proofs") {
   refused(wrong, "evidence:");
 }
 
+TEST_CASE("bft engine: a proposer's invalid blocks are refused, and the others go on without it") {
+  // Node 1 is Byzantine: each of its proposals reaches the others altered and signed again with
+  // its key, alternately (a) with a block time an hour ahead, a block that would otherwise execute,
+  // and (b) with a transactions root its transactions do not have.
+  auto unixNow = [] {
+    return uint64_t(std::chrono::duration_cast<std::chrono::seconds>(
+                        std::chrono::system_clock::now().time_since_epoch())
+                        .count());
+  };
+  Net net;
+  std::map<std::pair<uint64_t, Round>, Bytes> altered;  // the same forgery to every node
+  std::size_t futureBlocks = 0, wrongRoots = 0;
+  net.intercept = [&](std::size_t from, std::size_t to, Channel c, const Bytes& payload) {
+    if (from != 1 || c != Channel::Proposal) return false;
+    const Proposal p = Proposal::decode(payload);
+    if (p.proposer != addressOfSecret(key(1))) return false;  // relays another's proposal
+    auto [it, fresh] = altered.try_emplace({p.height, p.round});
+    if (fresh) {
+      Block b = Block::decode(p.payload);
+      if (altered.size() % 2) {
+        b.header.timestamp = unixNow() + 3600;
+        ++futureBlocks;
+      } else {
+        b.header.transactionsRoot = keccak256(std::string_view("not these transactions"));
+        ++wrongRoots;
+      }
+      it->second = Proposal::sign(kChain, p.height, p.round, p.polRound, b.header.hash(),
+                                  b.encode(false), key(1))
+                       .encode();
+    }
+    net.nodes[to]->engine->receive(PeerId(1), c, it->second);
+    return true;
+  };
+  build(net, false);
+  for (auto& n : net.nodes) n->engine->start();
+  const bool reached = waitFor([&] { return minHeight(net) >= 9; }, 60s);
+  stopAll(net);
+  REQUIRE(reached);
+  CHECK(futureBlocks >= 1);
+  CHECK(wrongRoots >= 1);
+
+  const Address byzantine = addressOfSecret(key(1));
+  const uint64_t top = minHeight(net);
+  for (uint64_t h = 1; h <= top; ++h) {
+    const Block b = *net.nodes[0]->chain->block(h);
+    CAPTURE(h);
+    CHECK(b.header.proposer != byzantine);  // each of its rounds failed; another proposer's won
+    CHECK(b.header.timestamp <= unixNow() + 10);
+    for (std::size_t i = 1; i < kNodes; ++i)
+      CHECK(net.nodes[i]->chain->header(h)->hash() == b.header.hash());
+  }
+  // (b) is an offence the sender answers for: the proposal does not match its own block hash.
+  auto& l = static_cast<Link&>(*net.nodes[0]->link);
+  std::lock_guard lock(l.mutex);
+  CHECK(std::any_of(l.punished.begin(), l.punished.end(), [](const std::string& why) {
+    return why.starts_with("1: proposal at height ") && why.ends_with(": bad value");
+  }));
+}
+
 TEST_CASE("bft engine: the validator set follows the state from the height it names") {
   Net net;
   build(net, true);
