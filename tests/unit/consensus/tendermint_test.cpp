@@ -817,7 +817,33 @@ TEST_CASE("signing log file: a torn tail is cut, corruption is refused") {
   }
   SUBCASE("not a signing log") {
     std::ofstream(path, std::ios::binary | std::ios::trunc) << "hello world, not a log";
-    CHECK_THROWS_AS(FileSignLog{path}, std::runtime_error);
+    CHECK_THROWS_WITH_AS(FileSignLog{path}, doctest::Contains("not a signing log"),
+                         std::runtime_error);
+  }
+  SUBCASE("shorter than the header: a torn creation, or not a signing log") {
+    std::ofstream(path, std::ios::binary | std::ios::trunc) << "TNB";  // the header's start
+    CHECK(recordsAfterReopen() == 0);
+    CHECK(fileSize(path) == 8);
+    std::ofstream(path, std::ios::binary | std::ios::trunc) << "abc";
+    CHECK_THROWS_WITH_AS(FileSignLog{path}, doctest::Contains("not a signing log"),
+                         std::runtime_error);
+  }
+  SUBCASE("a whole record this version does not know") {
+    // Framed as the log frames: 4-byte little-endian length, the body's Keccak prefix, the body.
+    auto framed = [](const Bytes& body) {
+      Bytes out = {uint8_t(body.size()), 0, 0, 0};
+      const Hash32 sum = keccak256(body);
+      out.insert(out.end(), sum.bytes.begin(), sum.bytes.begin() + 4);
+      out.insert(out.end(), body.begin(), body.end());
+      return out;
+    };
+    rlp::Encoder unknown;
+    auto m = unknown.beginList();
+    unknown.uint(uint64_t{9}).uint(uint64_t{1});
+    unknown.endList(m);
+    appendRaw(path, framed(unknown.out()));
+    const std::string why = "bad record at offset " + std::to_string(fullSize) + ": unknown record";
+    CHECK_THROWS_WITH_AS(FileSignLog{path}, doctest::Contains(why.c_str()), std::runtime_error);
   }
 }
 
