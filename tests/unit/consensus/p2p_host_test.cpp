@@ -320,6 +320,30 @@ TEST_CASE("p2p limits: a malformed message bans the sender") {
   CHECK(a.peerCount() == 0);
 }
 
+TEST_CASE("p2p bans: a ban lasts banDuration, then the peer connects again") {
+  HostConfig ac = fastConfig(1);
+  ac.banDuration = 600ms;
+  Host a(ac);
+  a.start();
+  Host b(dialing(a, 2));  // b redials a, its persistent peer, all along
+  b.start();
+  REQUIRE(waitUntil([&] { return a.peerCount() == 1 && b.peerCount() == 1; }));
+  auto offend = [&] {
+    b.sendFrameForTest(b.peers()[0].id, frame(Kind::PexAddrs, Bytes{0x01, 0x02}));
+    return std::chrono::steady_clock::now();
+  };
+  const auto bannedAt = offend();
+  // Counted, not polled with isBanned: on a loaded machine a 600 ms ban can end between polls.
+  REQUIRE(waitUntil([&] { return a.stats().bansIssued == 1; }));
+  REQUIRE(waitUntil([&] { return a.stats().refusedBanned > 0; }));  // refused while banned
+  REQUIRE(waitUntil([&] { return a.peerCount() == 1 && b.peerCount() == 1; }));
+  CHECK(std::chrono::steady_clock::now() - bannedAt >= 600ms);
+  CHECK_FALSE(a.isBanned(b.nodeId()));
+  // A second offence bans it again.
+  offend();
+  CHECK(waitUntil([&] { return a.stats().bansIssued == 2; }));
+}
+
 TEST_CASE("p2p gossip: a message reaches each node of a ring exactly once") {
   constexpr int n = 4;
   std::array<Receiver, n> receivers;  // outlives the hosts, whose threads call into it
