@@ -602,6 +602,29 @@ TEST_CASE("p2p send queues: past the host's budget the largest queue is closed, 
   CHECK(!a.isBanned(stuck2.nodeId()));
 }
 
+TEST_CASE("p2p send queues: a peer whose own queue passes maxQueuedBytes is closed, not banned") {
+  // 25 MiB to a peer that reads nothing: beyond the kernel's socket buffers and a 4 MiB queue.
+  constexpr std::size_t kFrames = 100, kFrameBytes = 256 * 1024;
+  auto ac = fastConfig(65);
+  ac.maxQueuedBytes = 4u << 20;
+  StuckReaders stuck;  // outlives the hosts' threads
+  Host a(ac);
+  a.start();
+  Host slow(dialing(a, 66));
+  StuckReaders::Release release{stuck};
+  stuck.stick(slow);
+  slow.start();
+  REQUIRE(waitUntil([&] { return a.peerCount() == 1; }));
+  for (std::size_t i = 0; i < kFrames && a.stats().queueFullCloses == 0; ++i) {
+    a.broadcast(bft::Channel::Tx, Bytes(kFrameBytes, uint8_t(i)), std::nullopt);
+    std::this_thread::sleep_for(1ms);
+  }
+  REQUIRE(waitUntil([&] { return a.stats().queueFullCloses == 1; }, 15s));
+  CHECK(waitUntil([&] { return a.peerCount() == 0 && a.stats().sendQueueBytes == 0; }));
+  CHECK(a.stats().queueBudgetCloses == 0);
+  CHECK(!a.isBanned(slow.nodeId()));  // slow is no offence
+}
+
 // The header of a `kind` frame announcing `length` bytes, followed by only `sent` of them.
 Bytes partialFrame(Kind kind, std::size_t length, std::size_t sent) {
   Bytes f = frame(kind, Bytes(length, 0x5a));
