@@ -263,6 +263,16 @@ TEST_CASE("p2p handshake: mutated handshakes and random bytes from raw connectio
   checkJoinable(a, 3, 2);
 }
 
+TEST_CASE("p2p host: a node key that is no secp256k1 secret key is refused at construction") {
+  for (const Hash32& bad :
+       {Hash32{},
+        Hash32::fromHex("fffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141")}) {
+    HostConfig c = fastConfig(1);
+    c.nodeKey = bad;  // zero, and the group order n
+    CHECK_THROWS_WITH_AS(Host{c}, "p2p: invalid node key", std::invalid_argument);
+  }
+}
+
 TEST_CASE("p2p handshake: a configured node id must match") {
   Host a(fastConfig(1));
   a.start();
