@@ -64,6 +64,14 @@ TEST_CASE("Roles cannot be changed directly, only through MulSig") {
   }
   CHECK(chain.send(0, kRolesAddress, "renounceRole(bytes32,address)", {feeder, chain.addr(0)})
             .reason.find("disabled") == 0);
+  CHECK(chain.send(0, kRolesAddress, "renounceRole(bytes32,address)", {feeder, chain.addr(1)})
+            .reason == "AccessControl: can only renounce roles for self");
+  // Enumeration: account 0 is the dev genesis' one FEEDER; index 1 is past the end (Solidity's
+  // out-of-bounds panic: a revert with no reason data).
+  CHECK(chain.call(kRolesAddress, "getRoleMember(bytes32,uint256)", {feeder, 0})[0].asAddress() ==
+        chain.addr(0));
+  CHECK_THROWS_WITH_AS(chain.call(kRolesAddress, "getRoleMember(bytes32,uint256)", {feeder, 1}),
+                       "getRoleMember: index out of bounds", Revert);
   CHECK_FALSE(isFeeder(chain, chain.addr(1)));
   CHECK(isFeeder(chain, chain.addr(0)));
 }
@@ -228,4 +236,44 @@ TEST_CASE("MulSig: spending the penalty pool moves UNIT from 0x…1008 through t
             .reason == "MulSig:zero address");
   CHECK(chain.send(0, kMulSigAddress, "proposeToSpendPenaltyPool(address,uint256)", {recipient, 0}).reason ==
         "amount must be positive");
+}
+
+TEST_CASE(
+    "MulSig: proposals that could not take effect are refused, when proposed and when executed") {
+  auto chain = threeManagers();  // FMs 0, 1, 2; account 3 is FEEDER
+  auto propose = [&](std::string_view sig, const abi::ValueList& args) {
+    return chain.send(0, kMulSigAddress, sig, args);
+  };
+  const std::string manage = "proposeToManagePermission(string,address)";
+  CHECK(propose(manage, {"FEEDERA", chain.addr(3)}).reason == "account already FEEDER");
+  CHECK(propose(manage, {"FEEDERD", chain.addr(6)}).reason == "account is not FEEDER");
+  CHECK(propose(manage, {"FMA", chain.addr(1)}).reason == "account already FOUNDATION_MANAGER");
+
+  // Valid when proposed, stale when executed: the same role granted twice.
+  const uint64_t first = proposeFeeder(chain, 0, chain.addr(6));
+  const uint64_t second = proposeFeeder(chain, 1, chain.addr(6));
+  for (uint64_t id : {first, second})
+    for (std::size_t fm : {0, 1}) REQUIRE(sign(chain, fm, id).success);
+  chain.advance(5);
+  REQUIRE(execute(chain, 0, first).success);
+  CHECK(execute(chain, 0, second).reason == "account already FEEDER");
+  CHECK(isFeeder(chain, chain.addr(6)));
+
+  // Asset kinds with explicit contract addresses: both or neither, and the next free pair.
+  const std::string addResource = "proposeToAddResource(string,address,address)";
+  const Address producer = kinds::addedProducerAddress(0), data = kinds::addedDataAddress(0);
+  CHECK(propose(addResource, {"COAL", Address(), data}).reason == "empty producer contract");
+  CHECK(propose(addResource, {"COAL", producer, Address()}).reason ==
+        "empty production data contract");
+  CHECK(propose(addResource, {"COAL", data, producer}).reason ==
+        "resource addresses must be the next free pair " + producer.hex() + " / " + data.hex());
+  CHECK(propose(addResource, {"COAL", producer, data}).success);
+}
+
+TEST_CASE("MulSig: the last FOUNDATION_MANAGER cannot be removed") {
+  test::ModuleChain chain;  // dev genesis: account 0 is the only FM
+  auto r = chain.send(0, kMulSigAddress, "proposeToManagePermission(string,address)",
+                      {"FMD", chain.addr(0)});
+  CHECK(r.reason == "cannot remove the last FOUNDATION_MANAGER");
+  CHECK(roles::has(chain.state(), roles::Role::FoundationManager, chain.addr(0)));
 }

@@ -125,6 +125,12 @@ TEST_CASE("producer admission: rejection with a reason, then resubmission and ap
   REQUIRE(apply(chain, 2, "GAS", "Gasco").success);
   CHECK(chain.send(0, kProducerRegistryAddress, "rejectProducer(address,string,string)", {producer, "GAS", ""})
             .reason == "empty rejection reason");
+  const std::string longest(256, 'r');  // the longest reason kept
+  CHECK(chain
+            .send(0, kProducerRegistryAddress, "rejectProducer(address,string,string)",
+                  {producer, "GAS", longest + "r"})
+            .reason == "rejection reason longer than 256 bytes");
+  CHECK(statusOf(chain, producer, "GAS") == Status::Pending);
   auto rejected = chain.send(0, kProducerRegistryAddress, "rejectProducer(address,string,string)",
                              {producer, "GAS", "licence expired"});
   REQUIRE(rejected.success);

@@ -156,6 +156,12 @@ TEST_CASE("staking: createValidator at exactly 158 UNIT, not 1 aunit less; one p
   CHECK(again.reason.find("validator already exists") == 0);
 
   // Only the operator edits (the caller is the validator); anyone else has no validator.
+  for (const std::string& bad : {std::string(), std::string(65, 'm')}) {
+    auto badName = chain.send(1, kStakingAddress, "editValidator(string,uint256)", {bad, 700});
+    CHECK(badName.reason == "moniker must be 1-64 bytes, got " + std::to_string(bad.size()));
+  }
+  CHECK(chain.send(1, kStakingAddress, "editValidator(string,uint256)", {std::string(64, 'm'), 500})
+            .success);
   auto edit = chain.send(1, kStakingAddress, "editValidator(string,uint256)", {"renamed", 700});
   REQUIRE(edit.success);
   CHECK(validatorView(chain, chain.addr(1)).at(0).asString() == "renamed");
