@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstdio>
 #include <ctime>
+#include <functional>
 #include <map>
 #include <memory>
 #include <random>
@@ -541,6 +542,108 @@ TEST_CASE("smt: the top levels are rebuilt at startup, and a damaged trie is det
   }
   CHECK_THROWS_WITH_AS(h.open(StateTreeOptions{4, 3}), doctest::Contains("corrupt"),
                        std::runtime_error);
+}
+
+TEST_CASE("smt: a corrupt meta record or trie record gets an error naming it") {
+  using smt::Node;
+  using smt::Position;
+  std::mt19937_64 rng(17);
+  const StateTreeOptions options{4, 3};  // depths 0-4 in memory, 5 and below read from the column
+  Harness h(options);
+  Model model;
+  WriteSet ws;
+  for (uint64_t i = 0; i < 300; ++i) ws[key(i)] = randomValue(rng);
+  h.commit(ws);
+  applyToModel(model, ws);
+  h.close();
+
+  // Writes `value` (nullopt: erases) at `key`, expects opening the tree (or `use`, once it is
+  // open) to fail with `message`, then puts the record back and expects the tree whole again.
+  auto expectRefused = [&](Column c, const Bytes& key, const std::optional<Bytes>& value,
+                           const char* message, const std::function<void()>& use = {}) {
+    CAPTURE(message);
+    std::optional<Bytes> before;
+    {
+      Store s(h.dir.path());
+      before = s.get(c, key);
+      auto b = s.batch();
+      value ? b.put(c, key, *value) : b.erase(c, key);
+      s.write(b);
+    }
+    if (use) {
+      h.open(options);
+      CHECK_THROWS_WITH_AS(use(), doctest::Contains(message), std::exception);
+    } else {
+      CHECK_THROWS_WITH_AS(h.open(options), doctest::Contains(message), std::exception);
+    }
+    h.close();
+    {
+      Store s(h.dir.path());
+      auto b = s.batch();
+      before ? b.put(c, key, *before) : b.erase(c, key);
+      s.write(b);
+    }
+    h.open(options);
+    checkAgainstReference(h, model);
+    h.close();
+  };
+
+  expectRefused(Column::meta, toBytes(StateTree::kRootKey), Bytes(31, 1), "malformed root");
+  expectRefused(Column::meta, toBytes(StateTree::kLeafCountKey), Bytes(7, 0),
+                "malformed leaf count");
+  expectRefused(Column::meta, toBytes(StateTree::kTopDepthKey), Bytes{21}, "malformed top depth");
+
+  // The first record of each depth.
+  std::map<uint16_t, std::pair<Bytes, Bytes>> firstAtDepth;  // depth -> (key, record)
+  {
+    Store s(h.dir.path());
+    s.scan(Column::trie, {}, [&](BytesView k, BytesView v) {
+      firstAtDepth.try_emplace(Position::fromDbKey(k).depth, Bytes(k.begin(), k.end()),
+                               Bytes(v.begin(), v.end()));
+      return true;
+    });
+  }
+  REQUIRE(firstAtDepth.count(3));
+  const auto [cachedKey, cachedRecord] = firstAtDepth.at(3);  // loaded at startup
+  expectRefused(Column::trie, cachedKey, Bytes(cachedRecord.begin(), cachedRecord.begin() + 64),
+                "malformed node");
+  Bytes badTag = cachedRecord;
+  badTag[0] = 2;
+  expectRefused(Column::trie, cachedKey, badTag, "malformed node");
+  expectRefused(Column::trie, Bytes{0, 3}, cachedRecord, "malformed trie key");  // no prefix byte
+
+  // A leaf stored at depth 2, above that node at depth 3.
+  const Position below = Position::fromDbKey(cachedKey);
+  Position leafPos;
+  for (unsigned i = 0; i < 2; ++i) leafPos = leafPos.child(smt::bitAt(below.prefix, i));
+  const Hash32 anyHash = keccak256(std::string_view("x"));
+  const auto leafRecord = Node::makeLeaf(anyHash, anyHash).record();
+  expectRefused(Column::trie, leafPos.dbKey(), Bytes(leafRecord.begin(), leafRecord.end()),
+                "a node below a leaf");
+
+  // A node below the cached levels is read only when a block changes a key under it.
+  auto deep = std::find_if(firstAtDepth.begin(), firstAtDepth.end(),
+                           [](const auto& e) { return e.first > 4; });
+  REQUIRE(deep != firstAtDepth.end());
+  const auto [deepKey, deepRecord] = deep->second;
+  const Position deepPos = Position::fromDbKey(deepKey);
+  std::optional<Bytes> under;  // a key whose path runs through deepPos
+  for (const auto& entry : model) {
+    const Hash32 path = smt::pathOf(entry.first);
+    bool match = true;
+    for (unsigned i = 0; i < deepPos.depth && match; ++i)
+      match = smt::bitAt(path, i) == smt::bitAt(deepPos.prefix, i);
+    if (match) {
+      under = entry.first;
+      break;
+    }
+  }
+  REQUIRE(under);
+  auto changeUnder = [&] { (void)h.tree->prepare(WriteSet{{*under, toBytes("new value")}}); };
+  expectRefused(Column::trie, deepKey, std::nullopt, "missing trie node", changeUnder);
+  Bytes garbled = deepRecord;
+  garbled[0] = 7;
+  expectRefused(Column::trie, deepKey, garbled, "malformed node", changeUnder);
 }
 
 TEST_CASE("smt: updates prepared on another tree are refused") {
