@@ -235,7 +235,9 @@ class WsSession : public Session {
     net::post(ws_.get_executor(), [self = self()] {
       if (self->closing_) return;
       self->closing_ = true;
-      self->ws_.async_close(websocket::close_code::going_away, [self](error_code) {});
+      // During the handshake the upgrade response may still be in flight, and a close frame
+      // written beside it would be a second write on the socket: onAccept closes instead.
+      if (self->accepted_) self->closeGoingAway();
     });
   }
 
@@ -269,8 +271,17 @@ class WsSession : public Session {
 
   void onAccept(error_code ec) {
     req_ = {};
+    accepted_ = true;
     if (ec) return;
+    if (closing_) {
+      closeGoingAway();  // stop() came during the handshake
+      return;
+    }
     read();
+  }
+
+  void closeGoingAway() {
+    ws_.async_close(websocket::close_code::going_away, [self = self()](error_code) {});
   }
 
   // A message is read a chunk at a time so that what it occupies can be held from the in-flight
@@ -395,6 +406,7 @@ class WsSession : public Session {
   std::deque<std::string> queue_;
   std::atomic<std::size_t> unsent_{0};  // bytes in queue_; written on the strand
   bool discarding_ = false;             // the message being read did not fit the budget
+  bool accepted_ = false;               // the handshake's response was written (or failed)
   bool writing_ = false;
   bool closing_ = false;
 };
