@@ -3,7 +3,10 @@
 
 #include <atomic>
 #include <exception>
+#include <optional>
 #include <set>
+#include <stdexcept>
+#include <string>
 #include <thread>
 
 #include "chain/blockbuilder.hpp"
@@ -174,10 +177,31 @@ TEST_CASE("chainstore: proveAtHead stays consistent while blocks commit on anoth
     }
     done = true;
   });
+  // A failed REQUIRE (or a throw) below must reach doctest, not std::terminate for a joinable
+  // thread: the committer is joined on every way out.
+  struct Joiner {
+    std::thread& thread;
+    ~Joiner() {
+      if (thread.joinable()) thread.join();
+    }
+  } joiner{committer};
   std::set<uint64_t> heights;
   int proofs = 0;
+  int gaveUp = 0;
   while (!done || proofs == 0) {
-    ChainStore::HeadProof p = a.chain->proveAtHead(keys);
+    // Blocks commit here back to back, far faster than any chain's: a prover descheduled for a
+    // while can straddle a commit on every one of its 16 attempts, and then gets the documented
+    // error (about 1 run in 90 at -O2, each of ~1,500 calls). Only a proof it returns must be
+    // consistent.
+    std::optional<ChainStore::HeadProof> attempt;
+    try {
+      attempt = a.chain->proveAtHead(keys);
+    } catch (const std::runtime_error& e) {
+      REQUIRE(std::string(e.what()) == "the chain kept moving while the proof was made; retry");
+      ++gaveUp;
+      continue;
+    }
+    const ChainStore::HeadProof& p = *attempt;
     ++proofs;
     heights.insert(p.header.number);
     REQUIRE(p.proofs.size() == keys.size());
@@ -199,7 +223,8 @@ TEST_CASE("chainstore: proveAtHead stays consistent while blocks commit on anoth
   committer.join();
   if (failure) std::rethrow_exception(failure);
   CHECK(a.chain->height() == kBlocks);
-  INFO(proofs << " proofs over " << heights.size() << " heads");
+  INFO(proofs << " proofs over " << heights.size() << " heads; gave up " << gaveUp << " times");
+  CHECK(gaveUp * 10 < proofs);  // giving up stays the exception
   CHECK(heights.size() > 5);  // the proofs were made while the head moved
 }
 
