@@ -140,6 +140,10 @@ class Session : public std::enable_shared_from_this<Session> {
     ws_ = ws;
     server_.track(shared_from_this(), id, ws);
     id_ = id;
+    // stop() sets `stopping`, then closes the sessions it finds registered; one registered
+    // after it looked (accepted or upgraded meanwhile) closes itself instead of lingering until
+    // stopGrace runs out.
+    if (server_.stopping) close();
   }
   // Closes politely, from any thread.
   virtual void close() = 0;
