@@ -732,8 +732,8 @@ TEST_CASE("stop() closes WebSocket connections with going-away and stops listeni
 // Regression (3b87dd4): stop() used to write its close frame while a handshake's 101 response was
 // still being written, a second concurrent write on the socket (Beast's assertion aborts; in a
 // build without it the two could interleave on the wire). The window is a few microseconds wide,
-// so each round starts the handshakes, waits 0 to 885 µs (twice over), and stops
-// the server while the connections are somewhere between request and response. What a client
+// so each round starts the handshakes, waits 0 to 885 µs (each delay twice), and stops the
+// server while the connections are somewhere between request and response. What a client
 // may see: nothing; the whole "shutting down" 503 (the request came after stop()); or a whole 101
 // response followed by exactly one going-away close frame, also when the upgrade was registered
 // after stop() had closed the sessions it found (such a session used to stay open, silent, until
@@ -755,7 +755,8 @@ TEST_CASE("stop() while WebSocket handshakes are in flight: one write at a time,
       clients.back().connect(tcp::endpoint(net::ip::make_address("127.0.0.1"), node.port()));
       net::write(clients.back(), net::buffer(upgrade));
     }
-    const auto until = std::chrono::steady_clock::now() + std::chrono::microseconds(15 * (round % 60));
+    const auto until =
+        std::chrono::steady_clock::now() + std::chrono::microseconds(15 * (round % 60));
     while (std::chrono::steady_clock::now() < until) {
     }
     std::jthread stopper([&] {
