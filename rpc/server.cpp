@@ -20,6 +20,7 @@
 #include <optional>
 #include <thread>
 #include <unordered_map>
+#include <utility>
 
 #include "rpc/metrics.hpp"
 #include "rpc/subscriptions.hpp"
@@ -98,7 +99,8 @@ struct detail::ServerImpl {
   std::unordered_map<uint64_t, std::weak_ptr<Session>> httpSessions;
   std::unordered_map<uint64_t, std::weak_ptr<Session>> wsSessions;
   uint64_t nextId = 0;
-  std::atomic<std::size_t> liveSessions{0};
+  // Open connections, held against maxConnections: one per socket, whichever session has it.
+  std::atomic<std::size_t> liveConnections{0};
   // Held by HTTP sessions and WebSocket messages being read (maxInFlightBytes), and by
   // WebSocket send queues (maxWsQueueBytesTotal).
   std::atomic<std::size_t> inFlightBytes{0};
@@ -129,11 +131,18 @@ struct detail::ServerImpl {
 // A connection. Registered with the server so that stop() and publishBlock() can reach it.
 class Session : public std::enable_shared_from_this<Session> {
  public:
-  explicit Session(ServerImpl& server) : server_(server) { ++server_.liveSessions; }
+  // A WebSocket session adopts the connection of the HTTP session it was upgraded from, and with
+  // it that connection's place in maxConnections: one connection never counts twice, even while
+  // the HTTP session's last handler is still finishing.
+  enum class Connection { New, Adopted };
+  explicit Session(ServerImpl& server, Connection connection = Connection::New)
+      : server_(server), ownsConnection_(connection == Connection::New) {
+    if (ownsConnection_) ++server_.liveConnections;
+  }
   virtual ~Session() {
     release();
     if (id_) server_.untrack(*id_, ws_);
-    --server_.liveSessions;
+    if (ownsConnection_) --server_.liveConnections;
   }
   void track(bool ws) {
     uint64_t id = 0;
@@ -169,10 +178,18 @@ class Session : public std::enable_shared_from_this<Session> {
     held_ = 0;
   }
   std::size_t held() const { return held_; }
+  // Once the adopting session exists (its construction may throw, and then this one still owns
+  // the connection): the count moves with the connection, never doubled nor lost, and this
+  // session leaves the server's map, so stop() and the figures see the connection only once.
+  void handOverConnection(Session& to) {
+    to.ownsConnection_ = std::exchange(ownsConnection_, false);
+    if (id_) server_.untrack(*std::exchange(id_, std::nullopt), ws_);
+  }
 
   ServerImpl& server_;
 
  private:
+  bool ownsConnection_;
   std::size_t held_ = 0;
   std::optional<uint64_t> id_;
   bool ws_ = false;
@@ -215,7 +232,9 @@ namespace {
 class WsSession : public Session {
  public:
   WsSession(ServerImpl& server, beast::tcp_stream&& stream)
-      : Session(server), ws_(std::move(stream)), subs_(server.opt.maxSubscriptionsPerConnection) {}
+      : Session(server, Connection::Adopted),
+        ws_(std::move(stream)),
+        subs_(server.opt.maxSubscriptionsPerConnection) {}
   ~WsSession() override { server_.wsUnsentBytes -= unsent_; }  // handlers dropped at stop()
 
   void start(http::request<http::string_body> req) {
@@ -567,7 +586,9 @@ class HttpSession : public Session {
       server_.refusedWebSockets.fetch_add(1, std::memory_order_relaxed);
       return refuse(http::status::service_unavailable, "too many WebSocket connections\n");
     }
-    std::make_shared<WsSession>(server_, std::move(stream_))->start(std::move(req));
+    auto ws = std::make_shared<WsSession>(server_, std::move(stream_));
+    handOverConnection(*ws);
+    ws->start(std::move(req));
   }
 
   // Lets a browser page of an allowed origin read the answer (CORS); false if it is not allowed.
@@ -740,7 +761,7 @@ void ServerImpl::accept() {
       });
       return;
     }
-    if (liveSessions.load() >= opt.maxConnections) {
+    if (liveConnections.load() >= opt.maxConnections) {
       refusedConnections.fetch_add(1, std::memory_order_relaxed);
       error_code ignored;
       socket.close(ignored);  // full: refused before reading anything
@@ -847,7 +868,7 @@ void Server::stop() {
   for (auto& session : open) session->close();
   open.clear();
   auto deadline = std::chrono::steady_clock::now() + s.opt.stopGrace;
-  while (s.liveSessions > 0 && std::chrono::steady_clock::now() < deadline)
+  while (s.liveConnections > 0 && std::chrono::steady_clock::now() < deadline)
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   s.ioc.stop();
   for (auto& t : s.threads) t.join();

@@ -804,6 +804,51 @@ TEST_CASE("stop() while WebSocket handshakes are in flight: one write at a time,
   CHECK(outcomes["101, then going-away"] > 0);  // the rounds did reach the handshake window
 }
 
+// An upgrade hands the connection from its HTTP session to a new WebSocket session. Both objects
+// exist for a moment, and each used to count as a connection against maxConnections, so a
+// connection accepted meanwhile could be refused although the server was not full (seen under
+// load in the GET /metrics test). Each round opens exactly maxConnections connections, each
+// sending its upgrade request at once, so that accepts and upgrades interleave: every one must
+// get its 101.
+TEST_CASE("an upgraded connection holds one place in maxConnections, also during the upgrade") {
+  const std::string upgrade =
+      "GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+      "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n";
+  constexpr int kConnections = 8;
+  int upgraded = 0;
+  for (int round = 0; round < 100; ++round) {
+    ServerOptions o = testOptions();
+    o.maxConnections = kConnections;
+    o.maxWsConnections = kConnections;
+    Running node(o);
+    net::io_context ioc;
+    std::vector<tcp::socket> clients;
+    for (int i = 0; i < kConnections; ++i) {
+      clients.emplace_back(ioc);
+      clients.back().connect(tcp::endpoint(net::ip::make_address("127.0.0.1"), node.port()));
+      net::write(clients.back(), net::buffer(upgrade));
+    }
+    for (tcp::socket& c : clients) {
+      std::string got;
+      char chunk[512];
+      while (got.find("\r\n\r\n") == std::string::npos) {
+        std::size_t n = 0;
+        error_code ec = await(ioc, [&](auto h) {
+          c.async_read_some(net::buffer(chunk), [&n, h](error_code e, std::size_t k) mutable {
+            n = k;
+            h(e);
+          });
+        });
+        got.append(chunk, n);
+        if (ec) break;
+      }
+      REQUIRE_MESSAGE(got.starts_with("HTTP/1.1 101 "), "round ", round, ": refused: '", got, "'");
+      ++upgraded;
+    }
+  }
+  CHECK(upgraded == 100 * kConnections);
+}
+
 }  // TEST_SUITE
 
 }  // namespace tn::rpc
