@@ -89,6 +89,36 @@ error_code await(net::io_context& ioc, Start&& start, std::chrono::milliseconds 
   return result.value_or(net::error::timed_out);
 }
 
+// For the tests that watch the server's bytes on the wire during WebSocket handshakes.
+const std::string kUpgradeRequest =
+    "GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+    "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n";
+
+// `n` raw connections, each sending its upgrade request as soon as it is connected.
+std::vector<tcp::socket> sendUpgrades(net::io_context& ioc, uint16_t port, int n) {
+  std::vector<tcp::socket> clients;
+  for (int i = 0; i < n; ++i) {
+    clients.emplace_back(ioc);
+    clients.back().connect(tcp::endpoint(net::ip::make_address("127.0.0.1"), port));
+    net::write(clients.back(), net::buffer(kUpgradeRequest));
+  }
+  return clients;
+}
+
+// Appends what one read from `c` brings to `got`; the read's error.
+error_code readSome(net::io_context& ioc, tcp::socket& c, std::string& got) {
+  char chunk[512];
+  std::size_t n = 0;
+  error_code ec = await(ioc, [&](auto h) {
+    c.async_read_some(net::buffer(chunk), [&n, h](error_code e, std::size_t k) mutable {
+      n = k;
+      h(e);
+    });
+  });
+  got.append(chunk, n);
+  return ec;
+}
+
 using Response = http::response<http::string_body>;
 
 // One keep-alive HTTP/1.1 connection.
@@ -739,9 +769,6 @@ TEST_CASE("stop() closes WebSocket connections with going-away and stops listeni
 // after stop() had closed the sessions it found (such a session used to stay open, silent, until
 // stopGrace ran out and the server was destroyed).
 TEST_CASE("stop() while WebSocket handshakes are in flight: one write at a time, nothing torn") {
-  const std::string upgrade =
-      "GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-      "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n";
   const std::string goingAway("\x88\x02\x03\xe9", 4);  // unmasked close frame, code 1001
   std::map<std::string, int> outcomes;
   for (int round = 0; round < 120; ++round) {
@@ -749,12 +776,7 @@ TEST_CASE("stop() while WebSocket handshakes are in flight: one write at a time,
     o.stopGrace = 2000ms;
     Running node(o);
     net::io_context ioc;
-    std::vector<tcp::socket> clients;
-    for (int i = 0; i < 6; ++i) {
-      clients.emplace_back(ioc);
-      clients.back().connect(tcp::endpoint(net::ip::make_address("127.0.0.1"), node.port()));
-      net::write(clients.back(), net::buffer(upgrade));
-    }
+    std::vector<tcp::socket> clients = sendUpgrades(ioc, node.port(), 6);
     const auto until =
         std::chrono::steady_clock::now() + std::chrono::microseconds(15 * (round % 60));
     while (std::chrono::steady_clock::now() < until) {
@@ -769,16 +791,8 @@ TEST_CASE("stop() while WebSocket handshakes are in flight: one write at a time,
       // Everything the server sends until it closes; closing our side after a 101 and a close
       // frame ends the server's closing handshake without waiting for stopGrace.
       std::string got;
-      char chunk[512];
       for (;;) {
-        std::size_t n = 0;
-        error_code ec = await(ioc, [&](auto h) {
-          c.async_read_some(net::buffer(chunk), [&n, h](error_code e, std::size_t k) mutable {
-            n = k;
-            h(e);
-          });
-        });
-        got.append(chunk, n);
+        error_code ec = readSome(ioc, c, got);
         const std::size_t head = got.find("\r\n\r\n");
         if (ec || (got.starts_with("HTTP/1.1 101 ") && head != std::string::npos &&
                    got.size() >= head + 4 + goingAway.size())) {
@@ -811,9 +825,6 @@ TEST_CASE("stop() while WebSocket handshakes are in flight: one write at a time,
 // sending its upgrade request at once, so that accepts and upgrades interleave: every one must
 // get its 101.
 TEST_CASE("an upgraded connection holds one place in maxConnections, also during the upgrade") {
-  const std::string upgrade =
-      "GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-      "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n";
   constexpr int kConnections = 8;
   int upgraded = 0;
   for (int round = 0; round < 100; ++round) {
@@ -822,26 +833,10 @@ TEST_CASE("an upgraded connection holds one place in maxConnections, also during
     o.maxWsConnections = kConnections;
     Running node(o);
     net::io_context ioc;
-    std::vector<tcp::socket> clients;
-    for (int i = 0; i < kConnections; ++i) {
-      clients.emplace_back(ioc);
-      clients.back().connect(tcp::endpoint(net::ip::make_address("127.0.0.1"), node.port()));
-      net::write(clients.back(), net::buffer(upgrade));
-    }
-    for (tcp::socket& c : clients) {
+    for (tcp::socket& c : sendUpgrades(ioc, node.port(), kConnections)) {
       std::string got;
-      char chunk[512];
-      while (got.find("\r\n\r\n") == std::string::npos) {
-        std::size_t n = 0;
-        error_code ec = await(ioc, [&](auto h) {
-          c.async_read_some(net::buffer(chunk), [&n, h](error_code e, std::size_t k) mutable {
-            n = k;
-            h(e);
-          });
-        });
-        got.append(chunk, n);
-        if (ec) break;
-      }
+      while (got.find("\r\n\r\n") == std::string::npos)
+        if (readSome(ioc, c, got)) break;
       REQUIRE_MESSAGE(got.starts_with("HTTP/1.1 101 "), "round ", round, ": refused: '", got, "'");
       ++upgraded;
     }
