@@ -139,14 +139,16 @@ void ChainStore::writeBlock(Store::Batch& batch, const Block& block,
   }
   cache_->committed(changes);
 
-  tree_.committed(std::move(update));
-  // The new state becomes "latest" together with its header: a reader never sees block N's
-  // state while the head still says N - 1 (or the reverse).
+  // The new state becomes "latest" together with its header, and both together with the tree's
+  // root (under the tree's lock, for proveAtHead): a reader never sees block N's state while the
+  // head still says N - 1 (or the reverse).
   auto published = cache_->reader(store_);
-  std::lock_guard lock(headMutex_);
-  head_ = h;
-  headHash_ = blockHash;
-  headState_ = std::move(published);
+  tree_.committed(std::move(update), [&] {
+    std::lock_guard lock(headMutex_);
+    head_ = h;
+    headHash_ = blockHash;
+    headState_ = std::move(published);
+  });
 }
 
 std::shared_ptr<const StateReader> ChainStore::state() const {
@@ -221,32 +223,23 @@ std::optional<boost::json::value> ChainStore::genesisJson() const {
 
 StateTree::Proof ChainStore::prove(BytesView key) const { return tree_.prove(key); }
 
+ChainStore::HeadView ChainStore::headView() const {
+  std::lock_guard lock(headMutex_);
+  if (!head_) throw std::logic_error("chain has no genesis");
+  return {*head_, headHash_, headState_ ? headState_ : cache_->reader(store_)};
+}
+
 ChainStore::HeadProof ChainStore::proveAtHead(const std::vector<Bytes>& keys) const {
-  // The tree moves to a new root just before the head does (commitBlock): a proof whose root is
-  // not the head's stateRoot straddled a commit. Each retry follows a commit, so a few suffice
-  // unless blocks are committed faster than a handful of keys are proven.
-  for (int attempt = 0; attempt < 16; ++attempt) {
-    HeadProof out;
-    {
-      std::lock_guard lock(headMutex_);
-      if (!head_) throw std::logic_error("chain has no genesis");
-      out.header = *head_;
-      out.blockHash = headHash_;
-      out.state = headState_ ? headState_ : cache_->reader(store_);
-    }
-    bool consistent = true;
-    for (const Bytes& key : keys) {
-      Hash32 root;
-      out.proofs.push_back(tree_.prove(key, root));
-      if (root != out.header.stateRoot) {
-        consistent = false;
-        break;
-      }
-      out.values.push_back(out.state->get(key));
-    }
-    if (consistent) return out;
-  }
-  throw std::runtime_error("the chain kept moving while the proof was made; retry");
+  HeadProof out;
+  Hash32 root;
+  // The head is published under the tree's lock together with its root (writeBlock), so the head
+  // read here is the one whose stateRoot the proofs are made against.
+  out.proofs = tree_.prove(keys, root, [&] { out.head = headView(); });
+  if (root != out.head.header.stateRoot)
+    throw std::logic_error("the state tree's root is not the head's stateRoot");
+  out.values.reserve(keys.size());
+  for (const Bytes& key : keys) out.values.push_back(out.head.state->get(key));
+  return out;
 }
 
 std::vector<LogEntry> ChainStore::logs(const LogFilter& f, const LogQueryLimits& limits) const {

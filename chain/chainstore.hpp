@@ -86,13 +86,18 @@ class ChainStore {
   // than they allow to detect an oversized query). Throws LimitExceeded on a too-large range.
   std::vector<LogEntry> logs(const LogFilter& filter, const LogQueryLimits& limits) const;
   StateTree::Proof prove(BytesView key) const;
-  // Proofs of `keys` (in order) with their values, all against the head block's stateRoot, and
-  // the state they were read from: blocks committed meanwhile make it start over, so the head,
-  // the values and the proofs always belong together.
-  struct HeadProof {
+  // The head block, its hash and the state after it, read together (they are published together).
+  struct HeadView {
     BlockHeader header;
-    Hash32 blockHash;
-    std::shared_ptr<const StateReader> state;  // the state after `header`
+    Hash32 hash;
+    std::shared_ptr<const StateReader> state;
+  };
+  HeadView headView() const;
+  // Proofs of `keys` (in order) with their values, all against the head block's stateRoot, read
+  // from the state published with that head: the head, the values and the proofs belong together
+  // even while blocks commit.
+  struct HeadProof {
+    HeadView head;
     std::vector<std::optional<Bytes>> values;  // nullopt: the key is absent (exclusion proof)
     std::vector<StateTree::Proof> proofs;
   };

@@ -535,7 +535,7 @@ void StateTree::stage(const Update& update, Store::Batch& batch) const {
   batch.put(Column::meta, asBytes(kTopDepthKey), BytesView(&top, 1));
 }
 
-void StateTree::committed(Update&& update) {
+void StateTree::committed(Update&& update, const std::function<void()>& publish) {
   auto lock = writeLock();
   if (update.baseRoot != root_)
     throw std::logic_error("smt: committed an update prepared on another tree");
@@ -543,6 +543,7 @@ void StateTree::committed(Update&& update) {
   root_ = update.newRoot;
   leafCount_ = update.newLeafCount;
   view_ = store_.snapshot();
+  if (publish) publish();
 }
 
 StateTree::Proof StateTree::proveLocked(BytesView key) const {
@@ -568,10 +569,15 @@ StateTree::Proof StateTree::prove(BytesView key) const {
   return proveLocked(key);
 }
 
-StateTree::Proof StateTree::prove(BytesView key, Hash32& root) const {
+std::vector<StateTree::Proof> StateTree::prove(const std::vector<Bytes>& keys, Hash32& root,
+                                                const std::function<void()>& atRoot) const {
   auto lock = readLock();
+  atRoot();
   root = root_;
-  return proveLocked(key);
+  std::vector<Proof> out;
+  out.reserve(keys.size());
+  for (const Bytes& key : keys) out.push_back(proveLocked(key));
+  return out;
 }
 
 bool StateTree::verify(const Hash32& root, BytesView key, std::optional<BytesView> value,

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -138,14 +139,19 @@ class StateTree {
   // update was not prepared on the current tree or the store is ahead of this tree.
   void stage(const Update& update, Store::Batch& batch) const;
   // Call after the batch holding stage(update) was written: the update becomes the current tree.
-  void committed(Update&& update);
+  // `publish`, if given, runs under the same exclusive lock once the new root is in place: what
+  // it makes visible (the chain's head) changes together with the root for prove(keys, ...).
+  void committed(Update&& update, const std::function<void()>& publish = {});
   // Re-reads the root and cached nodes from the store (e.g. after a failed commit sequence).
   // Like the constructor, throws std::runtime_error if the nodes do not hash to the recorded root.
   void reload();
 
   Proof prove(BytesView key) const;
-  // Same, also returning the root the proof is against (the tree may move on concurrently).
-  Proof prove(BytesView key, Hash32& root) const;
+  // Every key's proof against one root, returned in `root` (the tree may move on between two
+  // calls). `atRoot` runs first under the same shared lock: it reads what committed()'s `publish`
+  // made visible together with that root.
+  std::vector<Proof> prove(const std::vector<Bytes>& keys, Hash32& root,
+                           const std::function<void()>& atRoot) const;
   // value = the key's value for an inclusion proof, nullopt for an exclusion proof.
   static bool verify(const Hash32& root, BytesView key, std::optional<BytesView> value,
                      const Proof& proof);

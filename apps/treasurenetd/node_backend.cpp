@@ -132,20 +132,23 @@ std::optional<std::vector<rpc::ReceiptView>> NodeBackend::blockReceipts(const Bl
   return out;
 }
 
-void NodeBackend::requireHeadState(const BlockTag& tag) const {
-  requireHead(tag, chain_.height(), chain_.headHash());
+ChainStore::HeadView NodeBackend::headAt(const BlockTag& tag) const {
+  ChainStore::HeadView head = chain_.headView();
+  requireHead(tag, head);
+  return head;
 }
 
-void NodeBackend::requireHead(const BlockTag& tag, uint64_t headNumber, const Hash32& headHash) {
-  bool head = true;
-  if (tag.kind == BlockTag::Kind::Number) head = tag.number == headNumber;
-  if (tag.kind == BlockTag::Kind::Earliest) head = headNumber == 0;
-  if (tag.kind == BlockTag::Kind::Hash) head = tag.hash == headHash;
-  if (!head)
+void NodeBackend::requireHead(const BlockTag& tag, const ChainStore::HeadView& head) {
+  const uint64_t number = head.header.number;
+  bool isHead = true;
+  if (tag.kind == BlockTag::Kind::Number) isHead = tag.number == number;
+  if (tag.kind == BlockTag::Kind::Earliest) isHead = number == 0;
+  if (tag.kind == BlockTag::Kind::Hash) isHead = tag.hash == head.hash;
+  if (!isHead)
     throw RpcError(
         rpc::code::kServer,
         "historical state not available: this node keeps the state of the latest block (" +
-            std::to_string(headNumber) + ") only, asked for " + tag.str());
+            std::to_string(number) + ") only, asked for " + tag.str());
 }
 
 rpc::StateProofView NodeBackend::stateProof(const Address& account, const std::vector<Bytes>& keys,
@@ -157,12 +160,12 @@ rpc::StateProofView NodeBackend::stateProof(const Address& account, const std::v
   all.insert(all.end(), keys.begin(), keys.end());
   ChainStore::HeadProof p = chain_.proveAtHead(all);
   // Checked against the head the proofs were made at, which may be newer than at the call.
-  requireHead(tag, p.header.number, p.blockHash);
+  requireHead(tag, p.head);
   rpc::StateProofView out;
-  out.blockNumber = p.header.number;
-  out.blockHash = p.blockHash;
-  out.stateRoot = p.header.stateRoot;
-  const Ledger::AccountState acct = ledger.account(*p.state, account);
+  out.blockNumber = p.head.header.number;
+  out.blockHash = p.head.hash;
+  out.stateRoot = p.head.header.stateRoot;
+  const Ledger::AccountState acct = ledger.account(*p.head.state, account);
   out.nonce = acct.nonce;
   out.balance = acct.balance;
   for (std::size_t i = 0; i < all.size(); ++i) {
@@ -176,34 +179,28 @@ rpc::StateProofView NodeBackend::stateProof(const Address& account, const std::v
 }
 
 rpc::HeadState NodeBackend::headState() const {
-  // The snapshot and the head header are read apart: retry until no block was committed between
-  // them, so that the time reported is that of the state.
-  for (;;) {
-    BlockHeader before = chain_.head();
-    auto state = chain_.state();
-    BlockHeader after = chain_.head();
-    if (before.number == after.number) return {std::move(state), after.number, after.timestamp};
-  }
+  ChainStore::HeadView head = chain_.headView();
+  return {std::move(head.state), head.header.number, head.header.timestamp};
 }
 
 U256 NodeBackend::balance(const Address& account, const BlockTag& tag) const {
-  requireHeadState(tag);
-  auto state = chain_.state();
+  const ChainStore::HeadView head = headAt(tag);
   const Ledger& ledger = executor_.modules().ledger();
-  if (tag.kind == BlockTag::Kind::Pending) return mempool_.pendingBalance(account, *state, ledger);
-  return ledger.balance(*state, account);
+  if (tag.kind == BlockTag::Kind::Pending)
+    return mempool_.pendingBalance(account, *head.state, ledger);
+  return ledger.balance(*head.state, account);
 }
 
 uint64_t NodeBackend::nonce(const Address& account, const BlockTag& tag) const {
-  requireHeadState(tag);
-  auto state = chain_.state();
+  const ChainStore::HeadView head = headAt(tag);
   const Ledger& ledger = executor_.modules().ledger();
-  if (tag.kind == BlockTag::Kind::Pending) return mempool_.pendingNonce(account, *state, ledger);
-  return ledger.nonce(*state, account);
+  if (tag.kind == BlockTag::Kind::Pending)
+    return mempool_.pendingNonce(account, *head.state, ledger);
+  return ledger.nonce(*head.state, account);
 }
 
 Bytes NodeBackend::code(const Address& account, const BlockTag& tag) const {
-  requireHeadState(tag);
+  headAt(tag);
   // Module addresses answer with INVALID (0xfe) so wallets treat them as contracts (spec/ABI.md).
   if (executor_.modules().find(account)) return Bytes{0xfe};
   return {};
@@ -262,8 +259,8 @@ Hash32 NodeBackend::sendRawTransaction(const Bytes& raw) {
   return r.hash;
 }
 
-BlockContext NodeBackend::nextBlockContext() const {
-  BlockHeader head = chain_.head();
+BlockContext NodeBackend::nextBlockContext(const ChainStore::HeadView& headView) const {
+  const BlockHeader& head = headView.header;
   BlockContext ctx;
   ctx.chainId = executor_.params().chainId;
   ctx.number = head.number + 1;
@@ -272,7 +269,7 @@ BlockContext NodeBackend::nextBlockContext() const {
                               .count());
   ctx.timestamp = std::max(now, head.timestamp);
   ctx.proposer = head.proposer;
-  ctx.parentHash = chain_.headHash();
+  ctx.parentHash = headView.hash;
   ctx.baseFee = executor_.params().baseFee;
   return ctx;
 }
@@ -288,9 +285,8 @@ static CallRequest toCall(const rpc::CallRequest& r) {
 }
 
 rpc::CallResult NodeBackend::call(const rpc::CallRequest& request, const BlockTag& tag) const {
-  requireHeadState(tag);
-  auto state = chain_.state();
-  CallResult res = executor_.call(*state, nextBlockContext(), toCall(request));
+  const ChainStore::HeadView head = headAt(tag);
+  CallResult res = executor_.call(*head.state, nextBlockContext(head), toCall(request));
   rpc::CallResult out;
   out.output = std::move(res.output);
   out.reverted = !res.success;

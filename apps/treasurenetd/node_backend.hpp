@@ -59,12 +59,13 @@ class NodeBackend final : public rpc::Backend {
   const ModuleRegistry* modules() const override { return &executor_.modules(); }
 
  private:
-  // Throws "historical state not available" unless `tag` names the head (or pending).
-  void requireHeadState(const rpc::BlockTag& tag) const;
-  static void requireHead(const rpc::BlockTag& tag, uint64_t headNumber, const Hash32& headHash);
+  // The head with its state, read together; throws "historical state not available" unless `tag`
+  // names that head (or pending).
+  ChainStore::HeadView headAt(const rpc::BlockTag& tag) const;
+  static void requireHead(const rpc::BlockTag& tag, const ChainStore::HeadView& head);
   std::optional<rpc::BlockView> view(uint64_t number) const;
   std::optional<uint64_t> numberOf(const rpc::BlockTag& tag) const;  // nullopt: unknown hash
-  BlockContext nextBlockContext() const;
+  BlockContext nextBlockContext(const ChainStore::HeadView& head) const;
 
   const ChainStore& chain_;
   const Executor& executor_;

@@ -1,8 +1,12 @@
 // Hook events (the block-events receipt) end to end: real blocks built by the executor and
 // committed to a ChainStore, served by the node's Backend (apps/treasurenetd/node_backend.cpp)
 // through the eth_ methods and the logs subscription; and the commit certificates stored with the
-// blocks, through tn_getCommit.
+// blocks, through tn_getCommit; and the head state answered consistently while blocks commit.
 #include <doctest/doctest.h>
+
+#include <atomic>
+#include <exception>
+#include <thread>
 
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
@@ -494,6 +498,68 @@ TEST_CASE("rpc: tn_getProof proves accounts and module state against the head's 
   CHECK(r.at("stateRoot") == json::value(s2.block.header.stateRoot.hex()));
   CHECK(proofVerifies(r.at("accountProof"), s2.block.header.stateRoot));
   CHECK_FALSE(proofVerifies(r.at("accountProof"), root));
+}
+
+TEST_CASE(
+    "rpc: NodeBackend answers a block number's state with that block's, while blocks commit") {
+  const Hash32 key = tn::test::secretKey(22);
+  const Address sender = addressOfSecret(key);
+  auto ledger = std::make_shared<tn::test::TestLedger>();
+  auto modules = std::make_unique<ModuleRegistry>(ledger);
+  modules->add(std::make_shared<Pinger>());
+  ChainParams p;
+  p.chainId = kChain;
+  p.baseFee = 1;
+  TestNode node(std::move(modules), p, {{sender, U256(1) << 80}});
+  Bytes data(4);
+  auto sel = abi::selector("ping(uint256)");
+  std::copy(sel.begin(), sel.end(), data.begin());
+  append(data, abi::encode({abi::Type::parse("uint256")}, {U256(5)}));
+
+  constexpr uint64_t kBlocks = 150;
+  std::atomic<bool> done{false};
+  std::exception_ptr failure;
+  std::jthread committer([&] {
+    try {
+      for (uint64_t b = 1; b <= kBlocks; ++b) {
+        // Two transactions per block: the sender's nonce after block n is 2n.
+        std::vector<std::shared_ptr<const Transaction>> txs;
+        for (uint64_t nonce : {2 * b - 2, 2 * b - 1})
+          txs.push_back(std::make_shared<const Transaction>(
+              signedTx(key, kChain, nonce, 10, 2, kPingAddr, data, 100'000)));
+        SealedBlock s = buildBlock(*node.chain, *node.executor, txs, 1'700'000'000 + b,
+                                   Address::fromU64(1));
+        commitSealed(*node.chain, s);
+      }
+    } catch (...) {
+      failure = std::current_exception();
+    }
+    done = true;
+  });
+  int answered = 0, refused = 0, wrong = 0;
+  while (!done) {
+    // The head as a client last saw it: asking for its state by number (or hash) gets that
+    // block's state, or "historical state not available" once the head has moved on; never a
+    // later block's state under the number asked for.
+    const uint64_t n = node.chain->height();
+    const Hash32 hash = node.chain->header(n)->hash();
+    for (const BlockTag& tag : {BlockTag::at(n), BlockTag::byHash(hash)}) {
+      try {
+        wrong += node.backend->nonce(sender, tag) != 2 * n;
+        const HeadState head = node.backend->headState();
+        wrong += ledger->nonce(*head.state, sender) != 2 * head.number;
+        ++answered;
+      } catch (const RpcError& e) {
+        REQUIRE(std::string(e.what()).find("historical state not available") != std::string::npos);
+        ++refused;
+      }
+    }
+  }
+  committer.join();
+  if (failure) std::rethrow_exception(failure);
+  INFO(answered << " answered, " << refused << " refused");
+  CHECK(answered > 0);
+  CHECK(wrong == 0);
 }
 
 }  // namespace tn::rpc

@@ -11,6 +11,7 @@
 #include <map>
 #include <memory>
 #include <random>
+#include <set>
 #include <thread>
 #include <vector>
 
@@ -685,34 +686,53 @@ TEST_CASE("smt: a write without committed() is detected, and reload() recovers")
   CHECK(h.tree->root() == reference(model).root);
 }
 
-TEST_CASE("smt: proofs taken while blocks commit match the root they report") {
+TEST_CASE(
+    "smt: proofs taken while blocks commit match the root they report and what was published "
+    "with it") {
   Harness h(StateTreeOptions{4, 2});
   WriteSet fixed;
   for (uint64_t i = 0; i < 200; ++i) fixed[key(i)] = toBytes("fixed-" + std::to_string(i));
   h.commit(fixed);
+  // What a chain publishes with each root (its head), set only through committed()'s `publish`.
+  Hash32 published = h.tree->root();
   std::atomic<bool> done{false};
-  std::thread writer([&] {
+  std::jthread writer([&] {
     std::mt19937_64 rng(9);
     for (int block = 0; block < 60; ++block) {
       WriteSet ws;
       for (int i = 0; i < 50; ++i)
         ws[toBytes("churn-" + std::to_string(rng() % 500))] = randomValue(rng);
-      h.commit(ws);
+      auto update = h.tree->prepare(ws);
+      const Hash32 root = update.newRoot;
+      auto batch = h.store->batch();
+      stageStateWrites(batch, ws);
+      h.tree->stage(update, batch);
+      h.store->write(batch, /*sync=*/false);
+      h.tree->committed(std::move(update), [&] { published = root; });
     }
     done = true;
   });
-  int failures = 0, proofs = 0;
+  int failures = 0, mismatches = 0, proofs = 0;
+  std::set<Hash32> roots;
   std::mt19937_64 rng(10);
   while (!done) {
-    uint64_t i = rng() % 200;
-    Hash32 root;
-    auto p = h.tree->prove(key(i), root);
-    failures += !StateTree::verify(root, key(i), fixed.at(key(i)).value(), p);
+    // Several keys per call: each proof must be against the one root returned.
+    std::vector<Bytes> keys;
+    for (int k = 0; k < 8; ++k) keys.push_back(key(rng() % 200));
+    Hash32 root, seen;
+    auto ps = h.tree->prove(keys, root, [&] { seen = published; });
+    REQUIRE(ps.size() == keys.size());
+    mismatches += seen != root;
+    for (std::size_t k = 0; k < keys.size(); ++k)
+      failures += !StateTree::verify(root, keys[k], fixed.at(keys[k]).value(), ps[k]);
+    roots.insert(root);
     ++proofs;
   }
   writer.join();
+  INFO(proofs << " calls over " << roots.size() << " roots");
   CHECK(proofs > 0);
   CHECK(failures == 0);
+  CHECK(mismatches == 0);
 }
 
 TEST_CASE("smt: throughput (informational, no timing assertions)") {
