@@ -226,7 +226,7 @@ StateTree::Proof ChainStore::prove(BytesView key) const { return tree_.prove(key
 ChainStore::HeadView ChainStore::headView() const {
   std::lock_guard lock(headMutex_);
   if (!head_) throw std::logic_error("chain has no genesis");
-  return {*head_, headHash_, headState_ ? headState_ : cache_->reader(store_)};
+  return {*head_, headHash_, headState_};  // published with head_ (loadHead, writeBlock)
 }
 
 ChainStore::HeadProof ChainStore::proveAtHead(const std::vector<Bytes>& keys) const {

@@ -572,7 +572,7 @@ StateTree::Proof StateTree::prove(BytesView key) const {
 std::vector<StateTree::Proof> StateTree::prove(const std::vector<Bytes>& keys, Hash32& root,
                                                 const std::function<void()>& atRoot) const {
   auto lock = readLock();
-  atRoot();
+  if (atRoot) atRoot();
   root = root_;
   std::vector<Proof> out;
   out.reserve(keys.size());

@@ -148,10 +148,10 @@ class StateTree {
 
   Proof prove(BytesView key) const;
   // Every key's proof against one root, returned in `root` (the tree may move on between two
-  // calls). `atRoot` runs first under the same shared lock: it reads what committed()'s `publish`
-  // made visible together with that root.
+  // calls). `atRoot`, if given, runs first under the same shared lock: it reads what committed()'s
+  // `publish` made visible together with that root.
   std::vector<Proof> prove(const std::vector<Bytes>& keys, Hash32& root,
-                           const std::function<void()>& atRoot) const;
+                           const std::function<void()>& atRoot = {}) const;
   // value = the key's value for an inclusion proof, nullopt for an exclusion proof.
   static bool verify(const Hash32& root, BytesView key, std::optional<BytesView> value,
                      const Proof& proof);

@@ -49,6 +49,15 @@ class Pinger final : public Module {
   }
 };
 
+// Call data of Pinger's ping(n).
+Bytes pingCall(uint64_t n) {
+  Bytes data(4);
+  auto sel = abi::selector("ping(uint256)");
+  std::copy(sel.begin(), sel.end(), data.begin());
+  append(data, abi::encode({abi::Type::parse("uint256")}, {U256(n)}));
+  return data;
+}
+
 Transaction signedTx(const Hash32& key, uint64_t chainId, uint64_t nonce, const U256& fee,
                      const U256& tip, const Address& to, Bytes data, uint64_t gas) {
   Transaction t;
@@ -153,10 +162,7 @@ TEST_CASE(
   p.baseFee = 1;
   TestNode node(std::move(modules), p, {{sender, U256(1) << 80}});
 
-  Bytes data(4);
-  auto sel = abi::selector("ping(uint256)");
-  std::copy(sel.begin(), sel.end(), data.begin());
-  append(data, abi::encode({abi::Type::parse("uint256")}, {U256(5)}));
+  const Bytes data = pingCall(5);
   Transaction tx = signedTx(key, kChain, 0, 10, 2, kPingAddr, data, 100'000);
   SealedBlock s = node.mine({tx});
   const Hash32 blockHash = s.block.header.hash();
@@ -511,10 +517,7 @@ TEST_CASE(
   p.chainId = kChain;
   p.baseFee = 1;
   TestNode node(std::move(modules), p, {{sender, U256(1) << 80}});
-  Bytes data(4);
-  auto sel = abi::selector("ping(uint256)");
-  std::copy(sel.begin(), sel.end(), data.begin());
-  append(data, abi::encode({abi::Type::parse("uint256")}, {U256(5)}));
+  const Bytes data = pingCall(5);
 
   constexpr uint64_t kBlocks = 150;
   std::atomic<bool> done{false};
